@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+'use strict';
+// The test app of /work/shared/TEST-APP.md on the reference server, socket.io 0.9.19.
+//
+//   PORT=3000 node reference-app.js        (or: node reference-app.js --port 3000)
+//
+// Options come from SIO_* environment variables: SIO_X_Y -> option "x y".
+// Values: `0`/`1` for boolean options, numbers for numeric options, comma lists for
+// `transports`, `blacklist` and `origins`, strings otherwise.
+
+// socket.io 0.9.19's policyfile dependency reads process.EventEmitter (removed from modern Node).
+process.EventEmitter = require('events').EventEmitter;
+
+const http = require('http');
+const sio = require('socket.io');
+
+// ---------------------------------------------------------------- options
+const BOOLEAN_OPTIONS = new Set([
+  'log', 'log colors', 'heartbeats', 'flash policy server', 'destroy upgrade',
+  'browser client', 'browser client cache', 'browser client minification',
+  'browser client etag', 'browser client gzip', 'match origin protocol',
+]);
+const LIST_OPTIONS = new Set(['transports', 'blacklist', 'origins']);
+
+function parseValue(name, raw) {
+  if (LIST_OPTIONS.has(name)) {
+    return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  }
+  if (BOOLEAN_OPTIONS.has(name)) {
+    if (raw === '0' || raw.toLowerCase() === 'false') return false;
+    if (raw === '1' || raw.toLowerCase() === 'true') return true;
+    throw new Error(`option "${name}": expected 0 or 1, got ${JSON.stringify(raw)}`);
+  }
+  if (/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(raw)) return Number(raw);
+  return raw;
+}
+
+function optionsFromEnv(env) {
+  const opts = {};
+  for (const key of Object.keys(env)) {
+    if (!key.startsWith('SIO_')) continue;
+    const name = key.slice(4).toLowerCase().replace(/_/g, ' ');
+    opts[name] = parseValue(name, env[key]);
+  }
+  // Keep the output quiet unless asked otherwise.
+  if (!('log level' in opts)) opts['log level'] = 1;
+  // No dedicated Flash policy listener on port 10843 unless asked for: the inline
+  // policy answer on the main port is what the test app promises.
+  if (!('flash policy port' in opts)) opts['flash policy port'] = -1;
+  return opts;
+}
+
+function portFromArgs(argv, env) {
+  const i = argv.indexOf('--port');
+  if (i >= 0 && argv[i + 1]) return Number(argv[i + 1]);
+  const eq = argv.find((a) => a.startsWith('--port='));
+  if (eq) return Number(eq.slice(7));
+  if (env.PORT) return Number(env.PORT);
+  return 3000;
+}
+
+const port = portFromArgs(process.argv.slice(2), process.env);
+const options = optionsFromEnv(process.env);
+
+// ---------------------------------------------------------------- HTTP outside the resource
+const server = http.createServer((req, res) => {
+  const body = `probe app: ${req.method} ${req.url}`;
+  res.writeHead(200, {
+    'Content-Type': 'text/plain',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+});
+
+const io = sio.listen(server, options);
+
+// Global authorization: deny=1 refuses, autherr=1 fails with an error.
+io.set('authorization', (data, cb) => {
+  const q = (data && data.query) || {};
+  if (q.autherr === '1') return cb(new Error('authorization failure'), false);
+  if (q.deny === '1') return cb(null, false);
+  return cb(null, true);
+});
+
+// Modern Node's HTTP parser rejects the inline Flash policy request before socket.io's sniffer
+// sees it; answer it here instead (only when flashsocket is enabled, like the reference).
+server.on('clientError', (err, socket) => {
+  const raw = err && err.rawPacket ? Buffer.from(err.rawPacket) : null;
+  const transports = io.get('transports') || [];
+  if (raw && raw.toString('latin1').startsWith('<policy-file-request/>\0') &&
+      transports.indexOf('flashsocket') !== -1 && io.flashPolicyServer &&
+      socket.writable) {
+    try { socket.end(io.flashPolicyServer.buffer); } catch (e) { socket.destroy(); }
+    return;
+  }
+  if (socket.writable) {
+    try { socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'); } catch (e) { /* */ }
+  } else {
+    socket.destroy();
+  }
+});
+
+// ---------------------------------------------------------------- namespaces and handlers
+function hasAck(args) {
+  return args.length > 0 && typeof args[args.length - 1] === 'function';
+}
+
+function install(nsp, name) {
+  nsp.on('connection', (socket) => {
+    const sid = socket.id;
+    nsp.in('monitor').emit('arrived', sid, name);
+
+    socket.on('echo', (...args) => {
+      if (hasAck(args)) {
+        const ack = args.pop();
+        ack(...args);
+      } else {
+        socket.emit('echo', ...args);
+      }
+    });
+
+    socket.on('message', (data, ack) => {
+      if (typeof ack === 'function') return ack(data);
+      if (typeof data === 'string') socket.send(data);
+      else socket.json.send(data);
+    });
+
+    socket.on('whoami', (ack) => { if (typeof ack === 'function') ack(sid, name); });
+
+    socket.on('handshake-query', (ack) => {
+      if (typeof ack === 'function') ack(socket.handshake.query);
+    });
+
+    socket.on('join', (room, ack) => {
+      socket.join(room);
+      if (typeof ack === 'function') ack(room);
+    });
+
+    socket.on('leave', (room, ack) => {
+      socket.leave(room);
+      if (typeof ack === 'function') ack(room);
+    });
+
+    socket.on('to-room', (room, data) => { nsp.in(room).emit('room', room, data); });
+
+    socket.on('broadcast-room', (room, data) => {
+      socket.broadcast.to(room).emit('room', room, data);
+    });
+
+    socket.on('room', (...args) => {
+      const ack = hasAck(args) ? args.pop() : null;
+      const roomName = args[0];
+      nsp.in(roomName).emit('room', ...args);
+      if (ack) ack();
+    });
+
+    socket.on('broadcast', (data) => { socket.broadcast.emit('broadcast', data); });
+
+    socket.on('emit-all', (data) => { nsp.emit('all', data); });
+
+    socket.on('set', (key, value, ack) => {
+      socket.set(key, value, () => { if (typeof ack === 'function') ack(true); });
+    });
+
+    socket.on('get', (key, ack) => {
+      socket.get(key, (err, value) => {
+        if (typeof ack === 'function') ack(value === undefined ? null : value);
+      });
+    });
+
+    socket.on('disconnect-me', () => { socket.disconnect(); });
+
+    socket.on('send-json', (data) => { socket.json.send(data); });
+
+    socket.on('emit-many', (n, tag) => {
+      const t = tag === undefined ? null : tag;
+      for (let i = 0; i < n; i++) socket.emit('seq', i, t);
+    });
+
+    socket.on('emit-later', (ms, data) => {
+      setTimeout(() => { socket.emit('later', data); }, ms);
+    });
+
+    socket.on('server-ack', (data) => {
+      // A callback that declares a parameter: the reference encodes `5:N+:...`.
+      socket.emit('ask', data, function (first) { // eslint-disable-line no-unused-vars
+        socket.emit('got-ack', Array.prototype.slice.call(arguments));
+      });
+    });
+
+    socket.on('server-ack-plain', (data) => {
+      // A callback that declares no parameter: the reference encodes `5:N:...` (Q-31).
+      socket.emit('ask', data, function () {
+        socket.emit('got-ack', Array.prototype.slice.call(arguments));
+      });
+    });
+
+    socket.on('watch', (ack) => {
+      socket.join('monitor');
+      if (typeof ack === 'function') ack(true);
+    });
+
+    socket.on('disconnect', (reason) => {
+      nsp.in('monitor').emit('gone', sid, name, reason === undefined ? null : reason);
+    });
+  });
+}
+
+install(io.sockets, '');
+install(io.of('/chat'), '/chat');
+install(io.of('/vip').authorization((data, cb) => {
+  cb(null, !!(data && data.query && data.query.vip === '1'));
+}), '/vip');
+install(io.of('/private').authorization((data, cb) => { cb(null, false); }), '/private');
+install(io.of('/broken').authorization((data, cb) => {
+  cb('namespace auth failure', false);
+}), '/broken');
+
+// ---------------------------------------------------------------- process
+server.on('error', (err) => {
+  process.stderr.write(`reference-app: ${err && err.stack || err}\n`);
+  process.exit(1);
+});
+
+server.listen(port, '127.0.0.1', () => {
+  process.stdout.write(`READY ${server.address().port}\n`);
+});
+
+function stop() {
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
