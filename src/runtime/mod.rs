@@ -1,0 +1,52 @@
+//! The only place that does I/O (DESIGN.md §2): one monoio runtime per shard thread,
+//! an SO_REUSEPORT listener per shard, the bus between shards, and the timing wheel.
+
+pub(crate) mod bus;
+pub(crate) mod conn;
+pub(crate) mod listener;
+pub(crate) mod shard;
+pub mod timers;
+pub(crate) mod ws_conn;
+
+use crate::server::{ServerHandle, ServerInner};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Number of shards for a `workers` setting (0 = one per available core).
+pub fn shard_count(workers: usize) -> usize {
+    if workers > 0 {
+        workers
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Bind the listeners, start one thread per shard, and return the handle.
+pub(crate) fn start(inner: Arc<ServerInner>, addr: SocketAddr) -> std::io::Result<ServerHandle> {
+    let n = shard_count(inner.config.workers);
+    let listeners = listener::bind_all(addr, n)?;
+    let local_addr = listeners
+        .first()
+        .map(|l| l.local_addr())
+        .transpose()?
+        .unwrap_or(addr);
+    let (senders, receivers) = bus::channels(n);
+    if inner.shards.set(senders).is_err() {
+        return Err(std::io::Error::other("server already started"));
+    }
+    let mut threads = Vec::with_capacity(n);
+    for (i, (l, rx)) in listeners.into_iter().zip(receivers).enumerate() {
+        let inner = inner.clone();
+        let t = std::thread::Builder::new()
+            .name(format!("sio09-shard-{i}"))
+            .spawn(move || shard::run(i, inner, l, rx))?;
+        threads.push(t);
+    }
+    tracing::info!("socket.io started");
+    tracing::debug!("{n} shard(s) listening on {local_addr}");
+    Ok(ServerHandle {
+        inner,
+        threads,
+        local_addr,
+    })
+}

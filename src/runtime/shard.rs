@@ -1,0 +1,147 @@
+//! One shard: a monoio runtime on its own thread (io_uring, or the epoll driver when
+//! io_uring is refused or `io driver` says `legacy`), its accept loop, its bus consumer
+//! and its timer task.
+
+use super::conn;
+use super::timers::TICK_MS;
+use crate::config::IoDriver;
+use crate::server::shard_state::{Remote, ShardState};
+use crate::server::ServerInner;
+use monoio::{FusionDriver, IoUringDriver, LegacyDriver, RuntimeBuilder};
+use std::future::Future;
+use std::net::TcpListener;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{error, info, warn};
+
+/// io_uring submission queue entries per shard.
+const URING_ENTRIES: u32 = 1024;
+/// How long a stopping shard waits for writers to flush their close frames.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
+
+/// Run shard `id` on this thread until it is told to stop.
+pub(crate) fn run(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume::Receiver<Remote>) {
+    let driver = srv.config.io_driver;
+    let fut = shard_main(id, srv, l, rx);
+    let res = match driver {
+        IoDriver::Legacy => RuntimeBuilder::<LegacyDriver>::new()
+            .enable_timer()
+            .build()
+            .map(|mut rt| {
+                info!("shard {id}: epoll driver (io driver = legacy)");
+                rt.block_on(fut)
+            }),
+        IoDriver::Uring => RuntimeBuilder::<IoUringDriver>::new()
+            .with_entries(URING_ENTRIES)
+            .enable_timer()
+            .build()
+            .map(|mut rt| {
+                info!("shard {id}: io_uring driver");
+                rt.block_on(fut)
+            }),
+        IoDriver::Auto => RuntimeBuilder::<FusionDriver>::new()
+            .with_entries(URING_ENTRIES)
+            .enable_timer()
+            .build()
+            .map(|mut rt| {
+                match &rt {
+                    monoio::FusionRuntime::Uring(_) => info!("shard {id}: io_uring driver"),
+                    monoio::FusionRuntime::Legacy(_) => {
+                        warn!("shard {id}: io_uring refused by the kernel, using the epoll driver")
+                    }
+                }
+                block_on_fusion(&mut rt, fut)
+            }),
+    };
+    if let Err(e) = res {
+        error!("shard {id}: cannot start its runtime: {e}");
+    }
+    ShardState::detach();
+}
+
+fn block_on_fusion<F: Future>(
+    rt: &mut monoio::FusionRuntime<
+        monoio::time::TimeDriver<IoUringDriver>,
+        monoio::time::TimeDriver<LegacyDriver>,
+    >,
+    f: F,
+) -> F::Output {
+    rt.block_on(f)
+}
+
+async fn shard_main(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume::Receiver<Remote>) {
+    let st = ShardState::new(id, srv);
+    let listener = match monoio::net::TcpListener::from_std(l) {
+        Ok(l) => l,
+        Err(e) => {
+            error!("shard {id}: listener: {e}");
+            return;
+        }
+    };
+    monoio::spawn(timer_task(st.clone()));
+    monoio::spawn(accept_loop(st.clone(), listener));
+    bus_loop(st.clone(), rx).await;
+    st.stopping.set(true);
+    st.end_all("server shutdown");
+    monoio::time::sleep(SHUTDOWN_GRACE).await;
+}
+
+async fn timer_task(st: Rc<ShardState>) {
+    let tick = Duration::from_millis(TICK_MS);
+    while !st.stopping.get() {
+        monoio::time::sleep(tick).await;
+        st.fire_timers();
+    }
+}
+
+async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener) {
+    loop {
+        match l.accept().await {
+            Ok((stream, peer)) => {
+                if st.stopping.get() {
+                    return;
+                }
+                monoio::spawn(conn::serve(st.clone(), stream, peer, Vec::new()));
+            }
+            Err(e) => {
+                if st.stopping.get() {
+                    return;
+                }
+                // EMFILE and friends: back off instead of spinning.
+                warn!("accept failed: {e}");
+                monoio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn bus_loop(st: Rc<ShardState>, rx: flume::Receiver<Remote>) {
+    while let Ok(msg) = rx.recv_async().await {
+        match msg {
+            Remote::Handoff { fd, pre, peer } => {
+                let std_stream = std::net::TcpStream::from(fd);
+                match monoio::net::TcpStream::from_std(std_stream) {
+                    Ok(s) => {
+                        monoio::spawn(conn::serve(st.clone(), s, peer, pre));
+                    }
+                    Err(e) => warn!("connection hand-off failed: {e}"),
+                }
+            }
+            Remote::Deliver {
+                key,
+                packet,
+                except,
+                volatile,
+            } => st.deliver_room(&key, &packet, &except, volatile),
+            Remote::ToSid {
+                sid,
+                packet,
+                volatile,
+            } => st.write_to(&sid, &packet, volatile),
+            Remote::StoreDone { token, result } => st.complete(token, result),
+            Remote::Run(f) => f(&st),
+            Remote::Shutdown => return,
+        }
+    }
+}

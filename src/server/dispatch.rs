@@ -1,0 +1,586 @@
+//! The session engine of a shard: connect sequence (§4.2), inbound packets (§4.3, §5.8),
+//! namespace connect/leave (§4.9), heartbeats and timeouts (§4.4, §4.5, §1.15), and the
+//! disconnect paths (§4.7). Handlers are always called with no `RefCell` borrow held, so
+//! they may freely use their socket.
+
+use super::args::{Args, Message};
+use super::shard_state::{ShardState, Timer};
+use super::socket::{Ack, Socket};
+use crate::protocol::packet::{self, Body, ErrorAdvice, ErrorReason, MessageId, PacketType};
+use crate::session::{Deadline, Encoded, HandshakeData, Outlet, Session, WsOutlet};
+use crate::sid::Sid;
+use std::rc::Rc;
+use tracing::{debug, info, warn};
+
+/// Why a websocket connection ended, as seen by its reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WsEnd {
+    /// Peer FIN.
+    SocketEnd,
+    /// Read error (reset): the transport closes and the close timeout runs.
+    SocketError,
+    /// The client sent a close frame.
+    CloseFrame,
+    /// Frame-level protocol error (bad frame, invalid UTF-8).
+    ProtocolError,
+    /// The server closed it (disconnect, displaced, shutdown).
+    Server,
+}
+
+fn text(f: impl FnOnce(&mut String)) -> Encoded {
+    let mut s = String::new();
+    f(&mut s);
+    Encoded::new(&s)
+}
+
+impl ShardState {
+    fn socket(self: &Rc<Self>, sid: Sid, nsp: usize) -> Socket {
+        Socket {
+            st: self.clone(),
+            sid,
+            nsp,
+        }
+    }
+
+    fn nsp_name(&self, idx: usize) -> &str {
+        self.srv.namespaces.get(idx).map_or("", |n| n.name.as_str())
+    }
+
+    /// Register a new handshaken session and arm its expiry (§1.15).
+    pub fn add_session(&self, sid: Sid, data: HandshakeData, issued: u64) {
+        let gen = {
+            let mut s = Session::new(sid, data, issued);
+            let g = s.bump(Deadline::HandshakeExpiry);
+            self.sessions.borrow_mut().insert(sid, s);
+            g
+        };
+        self.arm(
+            HANDSHAKE_EXPIRY_SECS,
+            Timer::Session(sid, Deadline::HandshakeExpiry, gen),
+        );
+    }
+
+    /// Whether this shard holds session `sid`.
+    pub fn has_session(&self, sid: &Sid) -> bool {
+        self.sessions.borrow().get(sid).is_some_and(|s| !s.ended)
+    }
+
+    /// Unicast to a session of this shard (or forward to its owner).
+    pub fn write_to(&self, sid: &Sid, p: &Encoded, volatile: bool) {
+        let owner = sid.owner(self.srv.shard_count());
+        if owner != self.id {
+            self.srv.unicast(*sid, p.clone(), volatile);
+            return;
+        }
+        let mut ss = self.sessions.borrow_mut();
+        if let Some(s) = ss.get_mut(sid) {
+            if !s.deliver(p, volatile) && volatile {
+                debug!("ignoring volatile packet, transport not open");
+            }
+        }
+    }
+
+    /// Local part of a room broadcast (§5.5 step 2).
+    pub fn deliver_room(&self, key: &str, p: &Encoded, except: &[Sid], volatile: bool) {
+        let rooms = self.rooms.borrow();
+        let Some(members) = rooms.members(key) else {
+            return;
+        };
+        let mut ss = self.sessions.borrow_mut();
+        for sid in members {
+            if except.contains(sid) {
+                continue;
+            }
+            if let Some(s) = ss.get_mut(sid) {
+                s.deliver(p, volatile);
+            }
+        }
+    }
+
+    pub fn join_room(&self, sid: &Sid, key: &str) {
+        let mut ss = self.sessions.borrow_mut();
+        let Some(s) = ss.get_mut(sid) else { return };
+        if s.ended {
+            return;
+        }
+        let (k, added) = self.rooms.borrow_mut().join(key, *sid);
+        if added {
+            s.rooms.push(k);
+        }
+    }
+
+    pub fn leave_room(&self, sid: &Sid, key: &str) {
+        let mut ss = self.sessions.borrow_mut();
+        let Some(s) = ss.get_mut(sid) else { return };
+        if self.rooms.borrow_mut().leave(key, sid) {
+            s.rooms.retain(|r| &**r != key);
+        }
+    }
+
+    /// A websocket GET/upgrade for `sid` arrived (§4.2). Returns false for an unknown
+    /// session (the caller answers `7:::1+0`).
+    pub fn open_ws(self: &Rc<Self>, sid: Sid, outlet: Rc<WsOutlet>) -> bool {
+        let first = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(&sid) else {
+                return false;
+            };
+            if s.ended {
+                return false;
+            }
+            let new = Outlet::Ws(outlet.clone());
+            if let Some(old) = s.outlet.replace(new) {
+                debug!("discarding transport");
+                if let Outlet::Ws(w) = old {
+                    if !Rc::ptr_eq(&w, &outlet) {
+                        w.close(Some(1000));
+                    }
+                }
+            }
+            s.open = true;
+            s.bump(Deadline::CloseTimeout);
+            for p in std::mem::take(&mut s.buffer) {
+                outlet.push(p.frame().clone());
+            }
+            let first = !s.connected;
+            if first {
+                s.connected = true;
+                s.issued = None;
+                s.bump(Deadline::HandshakeExpiry);
+                if let Some(h) = Rc::get_mut(&mut s.handshake) {
+                    h.remove("issued");
+                } else {
+                    let mut h = (*s.handshake).clone();
+                    h.remove("issued");
+                    s.handshake = Rc::new(h);
+                }
+            }
+            first
+        };
+        self.schedule_heartbeat(&sid);
+        if first {
+            self.nsp_connect(sid, 0, "");
+        }
+        true
+    }
+
+    fn schedule_heartbeat(&self, sid: &Sid) {
+        if !self.srv.config.heartbeats || self.srv.config.heartbeat_interval <= 0.0 {
+            return;
+        }
+        let gen = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(sid) else { return };
+            if s.hb_scheduled || !s.open {
+                return;
+            }
+            s.hb_scheduled = true;
+            s.bump(Deadline::Heartbeat)
+        };
+        debug!("set heartbeat interval for client {sid}");
+        self.arm(
+            self.srv.config.heartbeat_interval,
+            Timer::Session(*sid, Deadline::Heartbeat, gen),
+        );
+    }
+
+    /// The reader of websocket `outlet` for `sid` stopped.
+    pub fn ws_closed(self: &Rc<Self>, sid: Sid, outlet: &Rc<WsOutlet>, why: WsEnd) {
+        let current = {
+            let ss = self.sessions.borrow();
+            ss.get(&sid).is_some_and(|s| {
+                !s.ended
+                    && matches!(&s.outlet, Some(Outlet::Ws(w)) if Rc::ptr_eq(w, outlet))
+            })
+        };
+        if !current {
+            return;
+        }
+        match why {
+            WsEnd::SocketEnd => self.disconnect(sid, "socket end"),
+            WsEnd::CloseFrame => self.disconnect(sid, "transport close"),
+            WsEnd::ProtocolError => self.disconnect(sid, "transport error"),
+            WsEnd::Server => self.disconnect(sid, "socket close"),
+            WsEnd::SocketError => self.transport_closed(sid),
+        }
+    }
+
+    /// The current transport closed without ending the session: buffer and start the
+    /// close timeout (§4.3, §4.5).
+    fn transport_closed(&self, sid: Sid) {
+        let gen = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(&sid) else { return };
+            s.open = false;
+            s.outlet = None;
+            s.hb_scheduled = false;
+            s.hb_timeout_armed = false;
+            s.bump(Deadline::Heartbeat);
+            s.bump(Deadline::HeartbeatTimeout);
+            s.bump(Deadline::CloseTimeout)
+        };
+        debug!("set close timeout for client {sid}");
+        self.arm(
+            self.srv.config.close_timeout,
+            Timer::Session(sid, Deadline::CloseTimeout, gen),
+        );
+    }
+
+    /// One inbound packet text from session `sid` (§4.3 inbound processing).
+    pub fn on_text(self: &Rc<Self>, sid: Sid, text: &str) {
+        let pkt = match packet::decode(text) {
+            Ok(p) => p,
+            Err(e) => {
+                debug!("ignoring undecodable packet from {sid}: {e}");
+                return;
+            }
+        };
+        match pkt.body {
+            Body::Heartbeat => {
+                debug!("got heartbeat packet");
+                self.heartbeat_received(&sid);
+                return;
+            }
+            Body::Disconnect if pkt.endpoint.is_empty() => {
+                info!("transport end by forced client disconnection");
+                self.force_disconnect(&sid);
+                return;
+            }
+            _ => {}
+        }
+        if let MessageId::Auto(id) = pkt.id {
+            debug!("acknowledging packet automatically");
+            let ack = text_ack(&pkt.endpoint, id);
+            self.write_to(&sid, &ack, false);
+        }
+        let Some(&idx) = self.srv.nsp_index.get(&*pkt.endpoint) else {
+            debug!("packet for undeclared namespace {:?} ignored", &*pkt.endpoint);
+            return;
+        };
+        let data_ack = match pkt.id {
+            MessageId::Data(id) => Some(id),
+            _ => None,
+        };
+        match pkt.body {
+            Body::Connect { query } => self.nsp_connect(sid, idx, &query),
+            Body::Disconnect => self.nsp_leave(&sid, idx, "packet"),
+            Body::Message { data } => {
+                self.deliver_message(sid, idx, Message::Text(data.into_owned()), data_ack)
+            }
+            Body::Json { json } => {
+                let v = crate::protocol::json::parse(&json).unwrap_or(serde_json::Value::Bool(false));
+                self.deliver_message(sid, idx, Message::Json(v), data_ack)
+            }
+            Body::Event { name, args } => self.deliver_event(sid, idx, &name, args.into_owned(), data_ack),
+            Body::Ack { ack_id, args } => {
+                let cb = {
+                    let mut ss = self.sessions.borrow_mut();
+                    ss.get_mut(&sid).and_then(|s| {
+                        let n = s.nsp(idx);
+                        let pos = n.acks.iter().position(|(i, _)| *i == ack_id)?;
+                        Some(n.acks.swap_remove(pos).1)
+                    })
+                };
+                match cb {
+                    Some(cb) => {
+                        let args = Args::from_raw(args.map_or_else(|| "[]".to_owned(), |a| a.into_owned()));
+                        cb(&self.socket(sid, idx), args)
+                    }
+                    None => info!("unknown ack packet"),
+                }
+            }
+            Body::Heartbeat | Body::Error { .. } | Body::Noop => {}
+        }
+    }
+
+    fn joined(&self, sid: &Sid, idx: usize) -> bool {
+        self.sessions
+            .borrow()
+            .get(sid)
+            .is_some_and(|s| !s.ended && s.in_nsp(idx))
+    }
+
+    fn deliver_message(self: &Rc<Self>, sid: Sid, idx: usize, m: Message, ack: Option<u64>) {
+        if !self.joined(&sid, idx) {
+            return;
+        }
+        let socket = self.socket(sid, idx);
+        let ack = ack.map(|id| Ack {
+            socket: socket.clone(),
+            id,
+        });
+        for h in &self.srv.namespaces[idx].on_message {
+            h(&socket, m.clone(), ack.clone());
+        }
+    }
+
+    fn deliver_event(self: &Rc<Self>, sid: Sid, idx: usize, name: &str, args: String, ack: Option<u64>) {
+        if self.srv.config.blacklist.iter().any(|b| b == name) {
+            debug!("ignoring blacklisted event `{name}`");
+            return;
+        }
+        if !self.joined(&sid, idx) {
+            return;
+        }
+        let socket = self.socket(sid, idx);
+        let ack = ack.map(|id| Ack {
+            socket: socket.clone(),
+            id,
+        });
+        let nsp = &self.srv.namespaces[idx];
+        match nsp.events.get(name) {
+            Some(hs) => {
+                let args = Args::from_raw(args);
+                for h in hs {
+                    h(&socket, args.clone(), ack.clone());
+                }
+            }
+            None => {
+                let args = Args::from_raw(args);
+                for h in &nsp.on_any {
+                    h(&socket, name, args.clone(), ack.clone());
+                }
+            }
+        }
+    }
+
+    /// Namespace connect (§4.2 step 3.4 for the main namespace, §4.9 for others).
+    pub fn nsp_connect(self: &Rc<Self>, sid: Sid, idx: usize, query: &str) {
+        let name = self.nsp_name(idx).to_owned();
+        let (already, hs) = {
+            let ss = self.sessions.borrow();
+            let Some(s) = ss.get(&sid) else { return };
+            if s.ended {
+                return;
+            }
+            (s.in_nsp(idx), s.handshake.clone())
+        };
+        let connect_pkt = text(|s| packet::encode_simple(s, PacketType::Connect, &name));
+        if already {
+            // idempotent connect — echo, but no second `connection`.
+            self.write_to(&sid, &connect_pkt, false);
+            return;
+        }
+        if let Some(auth) = &self.srv.namespaces[idx].auth {
+            let outcome = auth(&hs, query);
+            let refused = match outcome {
+                Ok(true) => {
+                    debug!("client authorized for {name}");
+                    false
+                }
+                Ok(false) => {
+                    warn!("handshake error unauthorized for {name}");
+                    true
+                }
+                Err(e) => {
+                    // answer `7::/nsp:2`, not `7::/nsp:undefined`.
+                    warn!("handshake error {e} for {name}");
+                    true
+                }
+            };
+            if refused {
+                let p = text(|s| packet::encode_error(s, &name, Some(ErrorReason::Unauthorized), None));
+                self.write_to(&sid, &p, false);
+                return;
+            }
+        }
+        {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(&sid) else { return };
+            s.nsp(idx).joined = true;
+        }
+        self.join_room(&sid, &name);
+        self.write_to(&sid, &connect_pkt, false);
+        let socket = self.socket(sid, idx);
+        for h in &self.srv.namespaces[idx].on_connection {
+            h(&socket);
+        }
+    }
+
+    /// Leave namespace `idx` (client `0::/nsp` → reason `packet`; server-side
+    /// `socket.disconnect()` → `booted`). Rooms joined inside it are left too.
+    pub fn nsp_leave(self: &Rc<Self>, sid: &Sid, idx: usize, reason: &str) {
+        let name = self.nsp_name(idx).to_owned();
+        let rooms: Vec<Rc<str>> = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(sid) else { return };
+            if !s.in_nsp(idx) {
+                return;
+            }
+            s.nsp(idx).joined = false;
+            let prefix = format!("{name}/");
+            s.rooms
+                .iter()
+                .filter(|r| ***r == *name || r.starts_with(&prefix))
+                .cloned()
+                .collect()
+        };
+        for r in rooms {
+            self.leave_room(sid, &r);
+        }
+        let socket = self.socket(*sid, idx);
+        for h in &self.srv.namespaces[idx].on_disconnect {
+            h(&socket, reason);
+        }
+    }
+
+    fn heartbeat_received(&self, sid: &Sid) {
+        {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(sid) else { return };
+            if s.hb_timeout_armed {
+                s.hb_timeout_armed = false;
+                s.bump(Deadline::HeartbeatTimeout);
+            }
+        }
+        self.schedule_heartbeat(sid);
+    }
+
+    /// Forced disconnect (§4.7): write `0::` if a transport is open, then end with `booted`.
+    pub fn force_disconnect(self: &Rc<Self>, sid: &Sid) {
+        let p = text(|s| packet::encode_simple(s, PacketType::Disconnect, ""));
+        {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(sid) else { return };
+            if s.ended {
+                return;
+            }
+            // with no open transport the `0::` waits in the buffer for the next
+            // request (the session is forgotten, so that request learns nothing more).
+            s.deliver(&p, false);
+        }
+        self.disconnect(*sid, "booted");
+    }
+
+    /// Full disconnect (§4.7): end the transport, run `disconnect` handlers of the joined
+    /// namespaces (main first), leave every room, forget the session, and schedule the
+    /// deletion of its client data.
+    pub fn disconnect(self: &Rc<Self>, sid: Sid, reason: &str) {
+        let (outlet, joined) = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(&sid) else { return };
+            if s.ended {
+                return;
+            }
+            s.ended = true;
+            s.open = false;
+            let joined: Vec<usize> = (0..s.nsps.len()).filter(|&i| s.in_nsp(i)).collect();
+            (s.outlet.take(), joined)
+        };
+        info!("transport end ({reason})");
+        if let Some(Outlet::Ws(w)) = &outlet {
+            w.close(Some(1000));
+        }
+        for idx in joined {
+            if let Some(s) = self.sessions.borrow_mut().get_mut(&sid) {
+                s.nsp(idx).joined = false;
+            }
+            let socket = self.socket(sid, idx);
+            for h in &self.srv.namespaces[idx].on_disconnect {
+                h(&socket, reason);
+            }
+        }
+        let removed = self.sessions.borrow_mut().remove(&sid);
+        if let Some(s) = removed {
+            let mut rooms = self.rooms.borrow_mut();
+            for r in &s.rooms {
+                rooms.leave(r, &sid);
+            }
+        }
+        self.arm(
+            self.srv.config.client_store_expiration,
+            Timer::ClientData(sid),
+        );
+    }
+
+    /// Fire every due timer.
+    pub fn fire_timers(self: &Rc<Self>) {
+        let mut due = Vec::new();
+        self.wheel.borrow_mut().advance(self.now_ms(), &mut due);
+        for t in due {
+            match t {
+                Timer::ClientData(sid) => {
+                    if !self.has_session(&sid) {
+                        self.srv.store.destroy_client(sid.as_str());
+                    }
+                }
+                Timer::Session(sid, d, gen) => self.fire(sid, d, gen),
+            }
+        }
+    }
+
+    fn fire(self: &Rc<Self>, sid: Sid, d: Deadline, gen: u32) {
+        let action = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(&sid) else { return };
+            if s.ended || !s.is_current(d, gen) {
+                return;
+            }
+            match d {
+                Deadline::Heartbeat => {
+                    s.hb_scheduled = false;
+                    if !s.open {
+                        return;
+                    }
+                    debug!("emitting heartbeat for client {sid}");
+                    s.deliver(&text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")), true);
+                    if s.hb_timeout_armed {
+                        return;
+                    }
+                    s.hb_timeout_armed = true;
+                    Some((Deadline::HeartbeatTimeout, s.bump(Deadline::HeartbeatTimeout)))
+                }
+                Deadline::HeartbeatTimeout | Deadline::CloseTimeout => None,
+                Deadline::HandshakeExpiry => {
+                    if s.connected {
+                        return;
+                    }
+                    ss.remove(&sid);
+                    return;
+                }
+            }
+        };
+        match (d, action) {
+            (Deadline::Heartbeat, Some((dd, g))) => {
+                self.arm(self.srv.config.heartbeat_timeout, Timer::Session(sid, dd, g))
+            }
+            (Deadline::HeartbeatTimeout, _) => {
+                debug!("fired heartbeat timeout for client {sid}");
+                self.disconnect(sid, "heartbeat timeout")
+            }
+            (Deadline::CloseTimeout, _) => {
+                debug!("fired close timeout for client {sid}");
+                self.disconnect(sid, "close timeout")
+            }
+            _ => {}
+        }
+    }
+
+    /// Shut down: end every session of this shard.
+    pub fn end_all(self: &Rc<Self>, reason: &str) {
+        let sids: Vec<Sid> = self.sessions.borrow().keys().copied().collect();
+        for sid in sids {
+            self.disconnect(sid, reason);
+        }
+    }
+}
+
+fn text_ack(endpoint: &str, id: u64) -> Encoded {
+    text(|s| packet::encode_ack(s, endpoint, id, None))
+}
+
+/// `7:::1+0`, the answer to a transport request for an unknown session (§1.10).
+pub(crate) fn not_handshaken() -> Encoded {
+    text(|s| {
+        packet::encode_error(
+            s,
+            "",
+            Some(ErrorReason::ClientNotHandshaken),
+            Some(ErrorAdvice::Reconnect),
+        )
+    })
+}
+
+/// Sessions must open a transport within this many seconds of the handshake (§1.15:
+/// the reference removes them after 30–40 s; a per-session timer gives exactly 30).
+pub(crate) const HANDSHAKE_EXPIRY_SECS: f64 = 30.0;

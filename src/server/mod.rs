@@ -1,0 +1,332 @@
+//! The application model (PROTOCOL.md §5): a [`Server`] is configured and given its
+//! namespaces and handlers, then [`Server::listen`] starts the shards and returns a
+//! [`ServerHandle`]. Handlers run on the shard that owns the socket's session.
+
+pub mod args;
+pub(crate) mod dispatch;
+mod handshake;
+pub mod namespace;
+pub mod rooms;
+pub(crate) mod shard_state;
+pub mod socket;
+
+pub use args::{Args, Message};
+pub use namespace::Namespace;
+pub use socket::{Ack, Emitter, Socket};
+
+use crate::config::{Config, ConfigError, OptionValue};
+use crate::http::RequestHead;
+use crate::session::{Encoded, HandshakeData};
+use crate::sid::Sid;
+use crate::store::{MemoryStore, Store};
+use shard_state::{current_shard, Remote};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+/// Global authorization (PROTOCOL.md §4.10): may mutate the handshake data;
+/// `Ok(true)` admits, `Ok(false)` answers `403 handshake unauthorized`, `Err` answers
+/// `500 handshake error`.
+pub type AuthFn = Arc<dyn Fn(&mut HandshakeData) -> Result<bool, String> + Send + Sync>;
+
+/// An HTTP request outside the socket.io resource, handed to the application.
+pub struct AppRequest<'a> {
+    /// Method name, e.g. `GET`.
+    pub method: &'a str,
+    /// Raw request target, e.g. `/hello?x=1`.
+    pub target: &'a str,
+    /// The parsed head.
+    pub head: &'a RequestHead,
+    /// The request body.
+    pub body: &'a [u8],
+}
+
+/// The application's answer to an [`AppRequest`].
+pub struct AppResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Content-Type header.
+    pub content_type: String,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Handler for requests outside the resource.
+pub type FallbackFn = Arc<dyn Fn(&AppRequest<'_>) -> AppResponse + Send + Sync>;
+
+/// Everything the shards share, read-only after start.
+pub(crate) struct ServerInner {
+    pub config: Config,
+    pub namespaces: Vec<Namespace>,
+    pub nsp_index: HashMap<String, usize>,
+    pub authorization: Option<AuthFn>,
+    pub fallback: Option<FallbackFn>,
+    pub store: Arc<dyn Store>,
+    pub shards: OnceLock<Vec<flume::Sender<Remote>>>,
+    /// Enabled transports, in handshake order.
+    pub transport_names: Vec<&'static str>,
+    /// The parsed `origins` setting.
+    pub origins: crate::http::Origins,
+}
+
+impl ServerInner {
+    pub fn shard_count(&self) -> usize {
+        self.shards.get().map_or(1, |s| s.len().max(1))
+    }
+
+    /// Send `msg` to shard `i`.
+    pub fn send(&self, i: usize, msg: Remote) {
+        if let Some(s) = self.shards.get().and_then(|v| v.get(i)) {
+            let _ = s.send(msg);
+        }
+    }
+
+    /// Deliver a packet to every member of room `key` on every shard: this thread's
+    /// shard synchronously, the others over the bus. The packet is encoded once.
+    pub fn broadcast(&self, key: &str, packet: Encoded, except: Vec<Sid>, volatile: bool) {
+        let here = current_shard();
+        let n = self.shard_count();
+        let except: Arc<[Sid]> = except.into();
+        for i in 0..n {
+            match &here {
+                Some(st) if st.id == i => st.deliver_room(key, &packet, &except, volatile),
+                _ => self.send(
+                    i,
+                    Remote::Deliver {
+                        key: key.into(),
+                        packet: packet.clone(),
+                        except: except.clone(),
+                        volatile,
+                    },
+                ),
+            }
+        }
+    }
+
+    /// Deliver a packet to one session wherever it lives.
+    pub fn unicast(&self, sid: Sid, packet: Encoded, volatile: bool) {
+        let owner = sid.owner(self.shard_count());
+        match current_shard() {
+            Some(st) if st.id == owner => st.write_to(&sid, &packet, volatile),
+            _ => self.send(
+                owner,
+                Remote::ToSid {
+                    sid,
+                    packet,
+                    volatile,
+                },
+            ),
+        }
+    }
+}
+
+/// A Socket.IO 0.9 server being configured.
+pub struct Server {
+    config: Config,
+    namespaces: Vec<Namespace>,
+    authorization: Option<AuthFn>,
+    fallback: Option<FallbackFn>,
+    store: Arc<dyn Store>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Server {
+    /// A server with the 0.9 defaults and the main namespace.
+    pub fn new() -> Server {
+        Server::with_config(Config::default())
+    }
+
+    /// A server with the given settings.
+    pub fn with_config(config: Config) -> Server {
+        Server {
+            config,
+            namespaces: vec![Namespace::new("")],
+            authorization: None,
+            fallback: None,
+            store: Arc::new(MemoryStore::new()),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The settings, mutable (before `listen`).
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// `io.set(key, value)` by the 0.9 option name.
+    pub fn set(
+        &mut self,
+        key: &str,
+        value: impl Into<OptionValue>,
+    ) -> Result<&mut Self, ConfigError> {
+        self.config.set(key, value.into())?;
+        Ok(self)
+    }
+
+    /// `io.get(key)`.
+    pub fn get(&self, key: &str) -> Result<OptionValue, ConfigError> {
+        self.config.get(key)
+    }
+
+    /// `io.enable(key)`.
+    pub fn enable(&mut self, key: &str) -> Result<&mut Self, ConfigError> {
+        self.config.enable(key)?;
+        Ok(self)
+    }
+
+    /// `io.disable(key)`.
+    pub fn disable(&mut self, key: &str) -> Result<&mut Self, ConfigError> {
+        self.config.disable(key)?;
+        Ok(self)
+    }
+
+    /// `io.enabled(key)`.
+    pub fn enabled(&self, key: &str) -> bool {
+        self.config.enabled(key)
+    }
+
+    /// `io.disabled(key)`.
+    pub fn disabled(&self, key: &str) -> bool {
+        self.config.disabled(key)
+    }
+
+    /// `io.configure(env, fn)`: runs `f` when `NODE_ENV` (default `development`) is `env`.
+    pub fn configure(&mut self, env: &str, f: impl FnOnce(&mut Config)) -> &mut Self {
+        self.config.configure(env, f);
+        self
+    }
+
+    /// The main namespace (`io.sockets`).
+    pub fn sockets(&mut self) -> &mut Namespace {
+        self.of("")
+    }
+
+    /// `io.of(name)`: the namespace, declared on first use.
+    pub fn of(&mut self, name: &str) -> &mut Namespace {
+        let idx = match self.namespaces.iter().position(|n| n.name == name) {
+            Some(i) => i,
+            None => {
+                self.namespaces.push(Namespace::new(name));
+                self.namespaces.len() - 1
+            }
+        };
+        &mut self.namespaces[idx]
+    }
+
+    /// Global authorization (the `authorization` option).
+    pub fn authorization(
+        &mut self,
+        f: impl Fn(&mut HandshakeData) -> Result<bool, String> + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.authorization = Some(Arc::new(f));
+        self
+    }
+
+    /// Answer requests outside the resource (default: `200 Welcome to socket.io.`).
+    pub fn on_request(
+        &mut self,
+        f: impl Fn(&AppRequest<'_>) -> AppResponse + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.fallback = Some(Arc::new(f));
+        self
+    }
+
+    /// Replace the store (default: [`MemoryStore`]).
+    pub fn store(&mut self, store: Arc<dyn Store>) -> &mut Self {
+        self.store = store;
+        self
+    }
+
+    /// Start the shards listening on `addr` and return a handle.
+    pub fn listen(self, addr: SocketAddr) -> std::io::Result<ServerHandle> {
+        let nsp_index = self
+            .namespaces
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+        let transport_names = self.config.transport_names();
+        let origins = crate::http::Origins::from_list(&self.config.origins);
+        let inner = Arc::new(ServerInner {
+            config: self.config,
+            namespaces: self.namespaces,
+            nsp_index,
+            authorization: self.authorization,
+            fallback: self.fallback,
+            store: self.store,
+            shards: OnceLock::new(),
+            transport_names,
+            origins,
+        });
+        crate::runtime::start(inner, addr)
+    }
+}
+
+/// A running server: broadcast from any thread, query, shut down, wait.
+pub struct ServerHandle {
+    pub(crate) inner: Arc<ServerInner>,
+    pub(crate) threads: Vec<std::thread::JoinHandle<()>>,
+    pub(crate) local_addr: SocketAddr,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// An emitter for namespace `name` (to broadcast from outside handlers).
+    pub fn of(&self, name: &str) -> Option<Emitter> {
+        Emitter::for_namespace(self.inner.clone(), name)
+    }
+
+    /// Session ids in room `room` of namespace `nsp` (all shards).
+    pub fn clients(&self, nsp: &str, room: &str) -> Vec<String> {
+        let key = rooms::room_key(nsp, room);
+        let (tx, rx) = flume::unbounded();
+        let n = self.inner.shard_count();
+        for i in 0..n {
+            let tx = tx.clone();
+            let key = key.clone();
+            self.inner.send(
+                i,
+                Remote::Run(Box::new(move |st| {
+                    let _ = tx.send(st.room_members(&key));
+                })),
+            );
+        }
+        drop(tx);
+        let mut all = Vec::new();
+        for _ in 0..n {
+            match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+                Ok(v) => all.extend(v),
+                Err(_) => break,
+            }
+        }
+        all.sort();
+        all
+    }
+
+    /// Ask every shard to stop: listeners close, sessions end with a close frame.
+    pub fn shutdown(&self) {
+        for i in 0..self.inner.shard_count() {
+            self.inner.send(i, Remote::Shutdown);
+        }
+    }
+
+    /// Wait for every shard thread to finish.
+    pub fn wait(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}

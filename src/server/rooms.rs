@@ -1,0 +1,96 @@
+//! The per-shard room index (PROTOCOL.md §5.4): room key → sessions of this shard in it.
+//! Keys follow the reference format: `""` is the main namespace, `/chat` a namespace's
+//! membership room, `{nsp}/{room}` a room joined inside a namespace (Q-32, Q-33).
+
+use crate::sid::Sid;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+/// The room key of `room` joined in namespace `nsp`; an empty room means the namespace
+/// itself (Q-32: `join('')` and `in('')` agree here, unlike the reference).
+pub fn room_key(nsp: &str, room: &str) -> String {
+    if room.is_empty() {
+        nsp.to_owned()
+    } else {
+        let mut k = String::with_capacity(nsp.len() + 1 + room.len());
+        k.push_str(nsp);
+        k.push('/');
+        k.push_str(room);
+        k
+    }
+}
+
+/// Room membership of this shard's sessions.
+#[derive(Default)]
+pub struct Rooms {
+    map: HashMap<Rc<str>, HashSet<Sid>>,
+}
+
+impl Rooms {
+    /// Add `sid` to `key`; returns the interned key and whether it was newly added.
+    pub fn join(&mut self, key: &str, sid: Sid) -> (Rc<str>, bool) {
+        if let Some((k, set)) = self.map.get_key_value(key) {
+            let k = k.clone();
+            let _ = set;
+            let added = self.map.get_mut(key).is_some_and(|s| s.insert(sid));
+            return (k, added);
+        }
+        let k: Rc<str> = Rc::from(key);
+        self.map.insert(k.clone(), HashSet::from([sid]));
+        (k, true)
+    }
+
+    /// Remove `sid` from `key`; a room whose last member leaves is deleted.
+    pub fn leave(&mut self, key: &str, sid: &Sid) -> bool {
+        let (removed, empty) = match self.map.get_mut(key) {
+            Some(set) => (set.remove(sid), set.is_empty()),
+            None => (false, false),
+        };
+        if empty {
+            self.map.remove(key);
+        }
+        removed
+    }
+
+    /// Members of `key` on this shard.
+    pub fn members(&self, key: &str) -> Option<&HashSet<Sid>> {
+        self.map.get(key)
+    }
+
+    /// Number of rooms.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there are no rooms.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_reference_format() {
+        assert_eq!(room_key("", "r"), "/r");
+        assert_eq!(room_key("/chat", "room1"), "/chat/room1");
+        assert_eq!(room_key("/chat", ""), "/chat");
+        assert_eq!(room_key("", ""), "");
+    }
+
+    #[test]
+    fn join_leave_and_cleanup() {
+        let a = Sid::parse("a").expect("sid");
+        let b = Sid::parse("b").expect("sid");
+        let mut r = Rooms::default();
+        assert!(r.join("/x", a).1);
+        assert!(!r.join("/x", a).1);
+        assert!(r.join("/x", b).1);
+        assert_eq!(r.members("/x").map(|s| s.len()), Some(2));
+        assert!(r.leave("/x", &a));
+        assert!(r.leave("/x", &b));
+        assert!(r.is_empty());
+    }
+}

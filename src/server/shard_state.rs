@@ -1,0 +1,153 @@
+//! What one shard owns: its sessions, its part of the room index, its timing wheel and
+//! the store completions it waits for. Single-threaded (`Rc`/`RefCell`): only the shard's
+//! own thread touches it; other threads reach it with [`Remote`] messages over the bus.
+
+use super::rooms::Rooms;
+use super::ServerInner;
+use crate::runtime::timers::Wheel;
+use crate::session::{Deadline, Encoded, Session};
+use crate::sid::Sid;
+use crate::store::StoreError;
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Work sent to a shard from another thread.
+pub(crate) enum Remote {
+    /// A TCP connection whose request belongs to a session of this shard, with the bytes
+    /// already read from it.
+    Handoff {
+        fd: OwnedFd,
+        pre: Vec<u8>,
+        peer: SocketAddr,
+    },
+    /// Deliver a packet to this shard's members of a room.
+    Deliver {
+        key: Box<str>,
+        packet: Encoded,
+        except: Arc<[Sid]>,
+        volatile: bool,
+    },
+    /// Deliver a packet to one session of this shard.
+    ToSid {
+        sid: Sid,
+        packet: Encoded,
+        volatile: bool,
+    },
+    /// A store operation finished.
+    StoreDone { token: u64, result: StoreResult },
+    /// Run a closure on the shard.
+    Run(Box<dyn FnOnce(&Rc<ShardState>) + Send>),
+    /// Stop the shard.
+    Shutdown,
+}
+
+/// The result of a store operation, carried back to the shard that asked.
+pub(crate) enum StoreResult {
+    Get(Result<Option<Value>, StoreError>),
+    Has(Result<bool, StoreError>),
+    Done(Result<(), StoreError>),
+}
+
+/// A timer entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Timer {
+    Session(Sid, Deadline, u32),
+    ClientData(Sid),
+}
+
+type Pending = Box<dyn FnOnce(StoreResult)>;
+
+/// The state of one shard.
+pub(crate) struct ShardState {
+    pub id: usize,
+    pub srv: Arc<ServerInner>,
+    pub sessions: RefCell<HashMap<Sid, Session>>,
+    pub rooms: RefCell<Rooms>,
+    pub wheel: RefCell<Wheel<Timer>>,
+    pub epoch: Instant,
+    pending: RefCell<HashMap<u64, Pending>>,
+    next_token: Cell<u64>,
+    pub stopping: Cell<bool>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<ShardState>>> = const { RefCell::new(None) };
+}
+
+/// The shard running on this thread, if any.
+pub(crate) fn current_shard() -> Option<Rc<ShardState>> {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+impl ShardState {
+    pub fn new(id: usize, srv: Arc<ServerInner>) -> Rc<ShardState> {
+        let st = Rc::new(ShardState {
+            id,
+            srv,
+            sessions: RefCell::new(HashMap::new()),
+            rooms: RefCell::new(Rooms::default()),
+            wheel: RefCell::new(Wheel::new()),
+            epoch: Instant::now(),
+            pending: RefCell::new(HashMap::new()),
+            next_token: Cell::new(1),
+            stopping: Cell::new(false),
+        });
+        CURRENT.with(|c| *c.borrow_mut() = Some(st.clone()));
+        st
+    }
+
+    /// Forget the thread-local reference (at shard exit, to break the cycle).
+    pub fn detach() {
+        CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Arm a timer `secs` seconds from now.
+    pub fn arm(&self, secs: f64, t: Timer) {
+        let ms = (secs.max(0.0) * 1000.0).round() as u64;
+        self.wheel.borrow_mut().insert(self.now_ms() + ms, t);
+    }
+
+    /// Session ids of this shard in room `key`.
+    pub fn room_members(&self, key: &str) -> Vec<String> {
+        self.rooms
+            .borrow()
+            .members(key)
+            .map(|m| m.iter().map(|s| s.as_str().to_owned()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Register a completion and return its token.
+    pub fn add_pending(&self, f: Pending) -> u64 {
+        let t = self.next_token.get();
+        self.next_token.set(t + 1);
+        self.pending.borrow_mut().insert(t, f);
+        t
+    }
+
+    /// Run the completion registered under `token`.
+    pub fn complete(&self, token: u64, result: StoreResult) {
+        let f = self.pending.borrow_mut().remove(&token);
+        if let Some(f) = f {
+            f(result);
+        }
+    }
+}
+
+/// Called by a store callback (any thread): complete on the owning shard, directly when
+/// already on it, else over the bus.
+pub(crate) fn finish_store_op(srv: &ServerInner, shard: usize, token: u64, result: StoreResult) {
+    match current_shard() {
+        Some(st) if st.id == shard => st.complete(token, result),
+        _ => srv.send(shard, Remote::StoreDone { token, result }),
+    }
+}

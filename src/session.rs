@@ -1,0 +1,354 @@
+//! One client's state (PROTOCOL.md §4.1): handshake data, connected/open flags, the
+//! current transport's outlet, the buffer of packets kept while no transport is open,
+//! per-namespace socket state (membership, ack ids and callbacks), rooms, and the
+//! generations of its deadlines. No I/O here: the runtime moves bytes, this holds state.
+
+use crate::server::args::Args;
+use crate::server::Socket;
+use crate::sid::Sid;
+use bytes::Bytes;
+use serde_json::{Map, Value};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::task::Waker;
+
+/// Handshake data (PROTOCOL.md §1.14) as a JSON object in the reference's key order.
+pub type HandshakeData = Map<String, Value>;
+
+/// A packet encoded once: the websocket frame (header + text) and the text inside it,
+/// sharing one allocation (DESIGN.md §3).
+#[derive(Clone, Debug)]
+pub struct Encoded {
+    frame: Bytes,
+    text: Bytes,
+}
+
+impl Encoded {
+    /// Encode `text` once, with its unmasked server websocket frame header in front.
+    pub fn new(text: &str) -> Encoded {
+        let mut hdr = [0u8; 10];
+        let n = crate::transport::websocket::text_frame_header(text.len(), &mut hdr);
+        let mut v = Vec::with_capacity(n + text.len());
+        v.extend_from_slice(hdr.get(..n).unwrap_or(&[]));
+        v.extend_from_slice(text.as_bytes());
+        let frame = Bytes::from(v);
+        let text = frame.slice(n..);
+        Encoded { frame, text }
+    }
+
+    /// The complete websocket text frame.
+    pub fn frame(&self) -> &Bytes {
+        &self.frame
+    }
+
+    /// The packet text (UTF-8).
+    pub fn text(&self) -> &Bytes {
+        &self.text
+    }
+
+    /// The packet text as `str`.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.text).unwrap_or("")
+    }
+}
+
+/// A single-threaded wake-up flag: the writer task waits on it, producers set it.
+#[derive(Default)]
+pub struct Notify {
+    flagged: Cell<bool>,
+    waker: RefCell<Option<Waker>>,
+}
+
+impl Notify {
+    /// Flag and wake the waiting task, if any.
+    pub fn notify(&self) {
+        self.flagged.set(true);
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
+    /// Wait until flagged, then clear the flag.
+    pub fn notified(&self) -> impl std::future::Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.flagged.replace(false) {
+                std::task::Poll::Ready(())
+            } else {
+                *self.waker.borrow_mut() = Some(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        })
+    }
+}
+
+/// The writable end of a persistent transport (websocket, flashsocket): frames queued
+/// here are written by the connection's writer task.
+pub struct WsOutlet {
+    /// Transport name as on the wire (`websocket` or `flashsocket`).
+    pub name: &'static str,
+    queue: RefCell<Vec<Bytes>>,
+    /// Wakes the writer.
+    pub notify: Notify,
+    close: Cell<Option<u16>>,
+    closing: Cell<bool>,
+    dead: Cell<bool>,
+}
+
+impl WsOutlet {
+    /// A new outlet for a transport called `name`.
+    pub fn new(name: &'static str) -> Rc<WsOutlet> {
+        Rc::new(WsOutlet {
+            name,
+            queue: RefCell::new(Vec::new()),
+            notify: Notify::default(),
+            close: Cell::new(None),
+            closing: Cell::new(false),
+            dead: Cell::new(false),
+        })
+    }
+
+    /// Queue a frame for writing. Frames queued after `close` are dropped.
+    pub fn push(&self, frame: Bytes) {
+        if self.closing.get() || self.dead.get() {
+            return;
+        }
+        self.queue.borrow_mut().push(frame);
+        self.notify.notify();
+    }
+
+    /// Take everything queued.
+    pub fn take(&self) -> Vec<Bytes> {
+        std::mem::take(&mut *self.queue.borrow_mut())
+    }
+
+    /// Ask the writer to flush, send a close frame with `code` (if any), and end the
+    /// connection.
+    pub fn close(&self, code: Option<u16>) {
+        if self.closing.replace(true) {
+            return;
+        }
+        self.close.set(code);
+        self.notify.notify();
+    }
+
+    /// Whether `close` was called.
+    pub fn is_closing(&self) -> bool {
+        self.closing.get()
+    }
+
+    /// The close code requested by `close`.
+    pub fn close_code(&self) -> Option<u16> {
+        self.close.get()
+    }
+
+    /// Mark the connection dead (write failed or peer gone): nothing more is queued.
+    pub fn set_dead(&self) {
+        self.dead.set(true);
+        self.notify.notify();
+    }
+
+    /// Whether the connection is dead.
+    pub fn is_dead(&self) -> bool {
+        self.dead.get()
+    }
+}
+
+/// The session's current transport on this node.
+#[derive(Clone)]
+pub enum Outlet {
+    /// websocket / flashsocket.
+    Ws(Rc<WsOutlet>),
+}
+
+impl Outlet {
+    /// Wire name of the transport.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outlet::Ws(w) => w.name,
+        }
+    }
+
+    /// Whether `self` and `other` are the same transport object.
+    pub fn same(&self, other: &Outlet) -> bool {
+        match (self, other) {
+            (Outlet::Ws(a), Outlet::Ws(b)) => Rc::ptr_eq(a, b),
+        }
+    }
+
+    /// Write one packet now (the transport is open).
+    pub fn write(&self, p: &Encoded) {
+        match self {
+            Outlet::Ws(w) => w.push(p.frame().clone()),
+        }
+    }
+}
+
+/// A server→client ack callback waiting for the client's `6` packet.
+pub type AckCallback = Box<dyn FnOnce(&Socket, Args)>;
+
+/// Per (session, namespace) state: the "socket" of the 0.9 model.
+#[derive(Default)]
+pub struct NspState {
+    /// Connected to the namespace (in its membership room).
+    pub joined: bool,
+    /// Last ack id issued by the server on this namespace.
+    pub ack_seq: u64,
+    /// Callbacks for acks the server requested, by id (removed on first use, Q-7).
+    pub acks: Vec<(u64, AckCallback)>,
+}
+
+/// Which deadline a timer entry is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    /// Send the next `2::`.
+    Heartbeat,
+    /// The client did not answer a heartbeat in time.
+    HeartbeatTimeout,
+    /// No transport came back in time.
+    CloseTimeout,
+    /// The handshake was never followed by a transport (§1.15).
+    HandshakeExpiry,
+}
+
+/// One client session.
+pub struct Session {
+    /// Its id.
+    pub sid: Sid,
+    /// Handshake data (shared with sockets).
+    pub handshake: Rc<HandshakeData>,
+    /// Handshake time (ms since the Unix epoch) until the session connects.
+    pub issued: Option<u64>,
+    /// A transport has been seen.
+    pub connected: bool,
+    /// The current transport, if any.
+    pub outlet: Option<Outlet>,
+    /// The current transport can write.
+    pub open: bool,
+    /// Packets kept while no transport is open (exists after the first close).
+    pub buffer: Vec<Encoded>,
+    /// Sockets per declared namespace, by namespace index (grown on demand).
+    pub nsps: Vec<NspState>,
+    /// Room keys this session is in.
+    pub rooms: Vec<Rc<str>>,
+    /// A heartbeat is scheduled.
+    pub hb_scheduled: bool,
+    /// A heartbeat timeout is running.
+    pub hb_timeout_armed: bool,
+    /// Generation per deadline kind; an armed timer with an older generation is stale.
+    pub gens: [u32; 4],
+    /// The session has ended (disconnect in progress or done).
+    pub ended: bool,
+}
+
+impl Session {
+    /// A freshly handshaken session.
+    pub fn new(sid: Sid, handshake: HandshakeData, issued: u64) -> Session {
+        Session {
+            sid,
+            handshake: Rc::new(handshake),
+            issued: Some(issued),
+            connected: false,
+            outlet: None,
+            open: false,
+            buffer: Vec::new(),
+            nsps: Vec::new(),
+            rooms: Vec::new(),
+            hb_scheduled: false,
+            hb_timeout_armed: false,
+            gens: [0; 4],
+            ended: false,
+        }
+    }
+
+    /// The namespace state at `idx`, created on demand.
+    pub fn nsp(&mut self, idx: usize) -> &mut NspState {
+        if self.nsps.len() <= idx {
+            self.nsps.resize_with(idx + 1, NspState::default);
+        }
+        &mut self.nsps[idx]
+    }
+
+    /// Whether the session is connected to namespace `idx`.
+    pub fn in_nsp(&self, idx: usize) -> bool {
+        self.nsps.get(idx).is_some_and(|n| n.joined)
+    }
+
+    /// Bump and return the generation of deadline `d` (cancelling any armed one).
+    pub fn bump(&mut self, d: Deadline) -> u32 {
+        let g = &mut self.gens[d as usize];
+        *g = g.wrapping_add(1);
+        *g
+    }
+
+    /// Whether a timer armed with generation `gen` for `d` is still current.
+    pub fn is_current(&self, d: Deadline, gen: u32) -> bool {
+        self.gens[d as usize] == gen
+    }
+
+    /// Write `p` now if a transport is open, else keep it (unless volatile).
+    /// Returns whether it was written or kept.
+    pub fn deliver(&mut self, p: &Encoded, volatile: bool) -> bool {
+        if self.ended {
+            return false;
+        }
+        if self.open {
+            if let Some(o) = &self.outlet {
+                o.write(p);
+                return true;
+            }
+        }
+        if volatile {
+            return false;
+        }
+        self.buffer.push(p.clone());
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sid() -> Sid {
+        Sid::parse("abcdefghijklmnopqrst").expect("valid")
+    }
+
+    #[test]
+    fn encoded_frame_wraps_text_once() {
+        let e = Encoded::new("1::");
+        assert_eq!(&e.frame()[..], b"\x81\x031::");
+        assert_eq!(e.as_str(), "1::");
+    }
+
+    #[test]
+    fn deliver_buffers_until_open_and_drops_volatile() {
+        let mut s = Session::new(sid(), HandshakeData::new(), 0);
+        assert!(s.deliver(&Encoded::new("3:::a"), false));
+        assert!(!s.deliver(&Encoded::new("3:::v"), true));
+        assert_eq!(s.buffer.len(), 1);
+        let out = WsOutlet::new("websocket");
+        s.outlet = Some(Outlet::Ws(out.clone()));
+        s.open = true;
+        assert!(s.deliver(&Encoded::new("3:::v"), true));
+        assert_eq!(out.take().len(), 1);
+    }
+
+    #[test]
+    fn generations_cancel_deadlines() {
+        let mut s = Session::new(sid(), HandshakeData::new(), 0);
+        let g1 = s.bump(Deadline::Heartbeat);
+        assert!(s.is_current(Deadline::Heartbeat, g1));
+        s.bump(Deadline::Heartbeat);
+        assert!(!s.is_current(Deadline::Heartbeat, g1));
+    }
+
+    #[test]
+    fn closed_outlet_drops_frames() {
+        let out = WsOutlet::new("websocket");
+        out.push(Bytes::from_static(b"a"));
+        out.close(Some(1000));
+        out.push(Bytes::from_static(b"b"));
+        assert_eq!(out.take().len(), 1);
+        assert_eq!(out.close_code(), Some(1000));
+    }
+}

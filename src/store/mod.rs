@@ -1,0 +1,39 @@
+//! The store seam (PROTOCOL.md §6.1, DESIGN.md §4): per-client data shared beyond one
+//! shard. Calls complete through callbacks so that a networked store (Redis) can answer
+//! later without blocking a shard; the in-process [`MemoryStore`] answers at once.
+
+pub mod memory;
+
+pub use memory::MemoryStore;
+
+use serde_json::Value;
+
+/// Errors a store reports to the application.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The backend could not be reached or failed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Completion of a `get`: the value, or `None` when the key is missing.
+pub type GetCallback = Box<dyn FnOnce(Result<Option<Value>, StoreError>) + Send>;
+/// Completion of `has`.
+pub type HasCallback = Box<dyn FnOnce(Result<bool, StoreError>) + Send>;
+/// Completion of `set`/`del`.
+pub type DoneCallback = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+
+/// Per-client data (`socket.set/get/has/del`, PROTOCOL.md §5.7), keyed by session id.
+pub trait Store: Send + Sync + 'static {
+    /// Store `value` under `key` for session `sid`.
+    fn set(&self, sid: &str, key: &str, value: Value, done: DoneCallback);
+    /// Read `key` of session `sid`.
+    fn get(&self, sid: &str, key: &str, done: GetCallback);
+    /// Whether `key` is set for session `sid`.
+    fn has(&self, sid: &str, key: &str, done: HasCallback);
+    /// Delete `key` of session `sid`.
+    fn del(&self, sid: &str, key: &str, done: DoneCallback);
+    /// Drop all data of session `sid` now (called `client store expiration` seconds after
+    /// the session disconnected).
+    fn destroy_client(&self, sid: &str);
+}

@@ -1,0 +1,3 @@
+//! Sans-IO transport state machines: bytes in, bytes out (DESIGN.md §1).
+
+pub mod websocket;
