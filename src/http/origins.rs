@@ -86,7 +86,9 @@ impl Origins {
 /// legacy `url.parse` finds them for `scheme://[userinfo@]host[:port][/?#…]`.
 ///
 /// Values without `scheme://` have no host (`None`), as with `url.parse`. An empty or
-/// missing port is `None`.
+/// missing port is `None`. Checked against Node 20's `url.parse` for well-formed origins;
+/// for malformed hosts (`http://h:1a`, `http://a:1:2`) Node truncates the hostname at the
+/// first invalid character and we do not, so such junk is simply refused here.
 fn host_and_port(value: &str) -> (Option<String>, Option<&str>) {
     let v = value.trim();
     let Some((scheme, rest)) = v.split_once("://") else {
