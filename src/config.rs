@@ -774,8 +774,8 @@ fn function_option(key: &str, v: &OptionValue) -> Result<(), ConfigError> {
         ),
         "browser client handler" => (
             "function",
-            "register the handler with the Rust API (Server::browser_client_handler), or set \
-             `browser client path`",
+            "point `browser client path` at the socket.io-client dist/ folder, or route the \
+             static URLs to your own handler in the Rust API",
         ),
         "logger" => (
             "logger object",
