@@ -131,6 +131,7 @@ impl ShardState {
             let new = Outlet::Ws(outlet.clone());
             if let Some(old) = s.outlet.replace(new) {
                 debug!("discarding transport");
+                #[allow(irrefutable_let_patterns)]
                 if let Outlet::Ws(w) = old {
                     if !Rc::ptr_eq(&w, &outlet) {
                         w.close(Some(1000));
