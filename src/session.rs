@@ -153,11 +153,56 @@ impl WsOutlet {
     }
 }
 
+/// The pending long-poll GET of a polling transport (xhr-polling, jsonp-polling):
+/// packets written while it waits are answered together in its response.
+pub struct PollOutlet {
+    /// Transport name as on the wire.
+    pub name: &'static str,
+    packets: RefCell<Vec<Encoded>>,
+    /// Wakes the waiting request.
+    pub notify: Notify,
+    ended: Cell<bool>,
+}
+
+impl PollOutlet {
+    /// A new pending poll for transport `name`.
+    pub fn new(name: &'static str) -> Rc<PollOutlet> {
+        Rc::new(PollOutlet {
+            name,
+            packets: RefCell::new(Vec::new()),
+            notify: Notify::default(),
+            ended: Cell::new(false),
+        })
+    }
+
+    /// Add a packet to the response.
+    pub fn push(&self, p: Encoded) {
+        if self.ended.get() {
+            return;
+        }
+        self.packets.borrow_mut().push(p);
+        self.notify.notify();
+    }
+
+    /// Take the packets of the response and stop accepting more.
+    pub fn finish(&self) -> Vec<Encoded> {
+        self.ended.set(true);
+        std::mem::take(&mut *self.packets.borrow_mut())
+    }
+
+    /// Answer now with whatever is queued (`8::` when nothing is).
+    pub fn end(&self) {
+        self.notify.notify();
+    }
+}
+
 /// The session's current transport on this node.
 #[derive(Clone)]
 pub enum Outlet {
     /// websocket / flashsocket.
     Ws(Rc<WsOutlet>),
+    /// A pending xhr-polling / jsonp-polling GET.
+    Poll(Rc<PollOutlet>),
 }
 
 impl Outlet {
@@ -165,6 +210,7 @@ impl Outlet {
     pub fn name(&self) -> &'static str {
         match self {
             Outlet::Ws(w) => w.name,
+            Outlet::Poll(p) => p.name,
         }
     }
 
@@ -172,6 +218,8 @@ impl Outlet {
     pub fn same(&self, other: &Outlet) -> bool {
         match (self, other) {
             (Outlet::Ws(a), Outlet::Ws(b)) => Rc::ptr_eq(a, b),
+            (Outlet::Poll(a), Outlet::Poll(b)) => Rc::ptr_eq(a, b),
+            _ => false,
         }
     }
 
@@ -179,6 +227,15 @@ impl Outlet {
     pub fn write(&self, p: &Encoded) {
         match self {
             Outlet::Ws(w) => w.push(p.frame().clone()),
+            Outlet::Poll(o) => o.push(p.clone()),
+        }
+    }
+
+    /// End the transport: close a websocket (with a close frame), answer a pending poll.
+    pub fn close(&self) {
+        match self {
+            Outlet::Ws(w) => w.close(Some(crate::transport::websocket::CLOSE_NORMAL)),
+            Outlet::Poll(p) => p.end(),
         }
     }
 }

@@ -6,8 +6,14 @@ use super::ws_conn;
 use crate::http::{self, RequestHead, Route};
 use crate::server::shard_state::{Remote, ShardState};
 use crate::server::{AppRequest, AppResponse};
+use crate::protocol::{handshake as hs, payload};
+use crate::server::dispatch::not_handshaken;
+use crate::session::PollOutlet;
 use crate::sid::Sid;
+use crate::transport::flash_policy;
+use std::time::Duration;
 use bytes::{Buf, BytesMut};
+use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
 use std::net::SocketAddr;
@@ -18,15 +24,27 @@ use tracing::{debug, info, warn};
 /// Read-buffer growth step.
 const READ_CHUNK: usize = 4096;
 
+/// Append what the peer sends next to `buf` (growing it as needed). Returns the
+/// number of bytes read; 0 means EOF. monoio reads into the start of a `BytesMut`, so
+/// the read goes into a slice over the spare capacity.
+pub(crate) async fn read_into<R: AsyncReadRent>(
+    r: &mut R,
+    buf: &mut BytesMut,
+    want: usize,
+) -> std::io::Result<usize> {
+    if buf.capacity() - buf.len() < want / 2 {
+        buf.reserve(want);
+    }
+    let len = buf.len();
+    let b = std::mem::take(buf);
+    let (res, slice) = r.read(b.slice_mut(len..)).await;
+    *buf = slice.into_inner();
+    res
+}
+
 /// Read more bytes into `buf`; false on EOF or error.
 pub(crate) async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> bool {
-    if buf.capacity() - buf.len() < READ_CHUNK / 2 {
-        buf.reserve(READ_CHUNK);
-    }
-    let b = std::mem::take(buf);
-    let (r, b) = stream.read(b).await;
-    *buf = b;
-    matches!(r, Ok(n) if n > 0)
+    matches!(read_into(stream, buf, READ_CHUNK).await, Ok(n) if n > 0)
 }
 
 async fn write(stream: &mut TcpStream, out: Vec<u8>) -> bool {
@@ -98,6 +116,27 @@ fn owner_of(st: &ShardState, sid: &str) -> Option<usize> {
 pub(crate) async fn serve(st: Rc<ShardState>, mut stream: TcpStream, peer: SocketAddr, pre: Vec<u8>) {
     let _ = stream.set_nodelay(true);
     let mut buf = BytesMut::from(&pre[..]);
+    if st.srv.transport_names.contains(&"flashsocket") {
+        // §3.3 inline policy request, recognised before any HTTP parsing.
+        loop {
+            if buf.is_empty() && !read_more(&mut stream, &mut buf).await {
+                return;
+            }
+            match flash_policy::sniff(&buf) {
+                flash_policy::Sniff::Policy => {
+                    let doc = flash_policy::policy_document(&st.srv.config.origins);
+                    write(&mut stream, doc.into_bytes()).await;
+                    return;
+                }
+                flash_policy::Sniff::Other => break,
+                flash_policy::Sniff::NeedMore => {
+                    if !read_more(&mut stream, &mut buf).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
     loop {
         let head = loop {
             match http::parse_head(&buf) {
@@ -189,7 +228,7 @@ pub(crate) async fn serve(st: Rc<ShardState>, mut stream: TcpStream, peer: Socke
             }
             Route::Handshake => st.handshake(&head, peer, &mut out),
             Route::Transport { transport, sid } => {
-                if !transport_request(&st, &head, transport, sid, &mut out) {
+                if !transport_request(&st, &head, transport, sid, &body, &mut out).await {
                     return;
                 }
             }
@@ -210,11 +249,12 @@ fn ws_transport_name(st: &ShardState, transport: &str) -> Option<&'static str> {
 
 /// A plain HTTP request naming a session. Returns false when the connection must be
 /// closed without an answer (§1.9).
-fn transport_request(
+async fn transport_request(
     st: &Rc<ShardState>,
     head: &RequestHead,
     transport: &str,
     sid: &str,
+    body: &[u8],
     out: &mut Vec<u8>,
 ) -> bool {
     let keep = head.keep_alive;
@@ -227,10 +267,10 @@ fn transport_request(
         http::response::disconnect_ok(out, keep);
         return true;
     }
-    if !st.srv.transport_names.contains(&transport) {
+    let Some(name) = st.srv.transport_names.iter().copied().find(|t| *t == transport) else {
         warn!("unknown transport: \"{transport}\"");
         return false;
-    }
+    };
     match head.method {
         http::Method::Get | http::Method::Post => {}
         http::Method::Options => {
@@ -247,63 +287,111 @@ fn transport_request(
             return true;
         }
     }
-    if transport == "websocket" || transport == "flashsocket" {
+    if name == "websocket" || name == "flashsocket" {
         warn!("websocket connection invalid");
         return false;
     }
-    // HTTP long-polling transports are built by a later milestone; what works now is the
-    // answer for an unknown session (§1.10), so clients fall back to a new handshake.
-    let origin = head.header("origin");
+    let origin = head.origin();
+    let sid = Sid::parse(sid);
     if matches!(head.method, http::Method::Post) {
         http::response::post_ok(out, origin, keep);
+        if let Some(sid) = sid.filter(|s| st.has_session(s)) {
+            if let Some(text) = post_text(name, body) {
+                debug!("{name} received data packet {text}");
+                st.post_packets(sid, &text);
+            }
+        }
         return true;
     }
-    let known = Sid::parse(sid).is_some_and(|s| st.has_session(&s));
-    if known {
-        warn!("transport {transport} is not active in this build");
-    } else {
-        warn!("client not handshaken client should reconnect");
+    if name == "htmlfile" {
+        // The htmlfile stream is built by a later milestone; until then every htmlfile
+        // request is answered as for an unknown session so the client moves on.
+        warn!("transport htmlfile is not active in this build");
+        let mut html = String::from(hs::HTMLFILE_PREAMBLE);
+        hs::htmlfile_wrap(not_handshaken().as_str(), &mut html);
+        http::response::plain(out, 200, "text/html; charset=UTF-8", html.as_bytes(), false);
+        return true;
     }
-    let pkt = crate::server::dispatch::not_handshaken();
-    let body = pkt.as_str();
-    match transport {
-        "jsonp-polling" => {
-            let q = head.target.split_once('?').map_or("", |(_, q)| q);
-            let idx = http::query_get(q, "i")
-                .filter(|i| crate::protocol::handshake::is_jsonp_index(i))
-                .map_or_else(|| "0".to_owned(), |c| c.into_owned());
-            let mut js = String::new();
-            crate::protocol::handshake::jsonp_wrap(&idx, body, &mut js);
-            http::response::plain(
-                out,
-                200,
-                "text/javascript; charset=UTF-8",
-                js.as_bytes(),
-                keep,
-            );
-        }
-        "htmlfile" => {
-            let mut html = String::from(crate::protocol::handshake::HTMLFILE_PREAMBLE);
-            crate::protocol::handshake::htmlfile_wrap(body, &mut html);
-            http::response::plain(out, 200, "text/html; charset=UTF-8", html.as_bytes(), false);
-        }
-        _ => {
-            let mut hdrs: Vec<(&str, &str)> = Vec::new();
-            if let Some(o) = origin {
-                hdrs.extend(http::response::cors_headers(o));
+    let packets = match sid {
+        Some(sid) if st.has_session(&sid) => {
+            let outlet = PollOutlet::new(name);
+            st.open_poll(sid, outlet.clone());
+            let wait = Duration::from_secs_f64(st.srv.config.polling_duration.max(0.0));
+            if monoio::time::timeout(wait, outlet.notify.notified()).await.is_err() {
+                debug!("{name} closed due to exceeded duration");
             }
-            http::response::write_response(
-                out,
-                200,
-                Some("text/plain; charset=UTF-8"),
-                &hdrs,
-                body.as_bytes(),
-                keep,
-            );
+            st.poll_finished(sid, &outlet)
+        }
+        Some(sid) => match st.take_tombstone(&sid) {
+            Some(p) => p,
+            None => {
+                warn!("client not handshaken client should reconnect");
+                info!("transport end (error)");
+                vec![not_handshaken()]
+            }
+        },
+        None => {
+            warn!("client not handshaken client should reconnect");
+            vec![not_handshaken()]
+        }
+    };
+    let mut text = String::new();
+    if packets.is_empty() {
+        text.push_str("8::");
+    } else {
+        let strs: Vec<&str> = packets.iter().map(|p| p.as_str()).collect();
+        payload::encode_payload(&strs, &mut text);
+    }
+    debug!("{name} writing {text}");
+    if name == "jsonp-polling" {
+        let idx = http::query_get(query, "i")
+            .filter(|i| hs::is_jsonp_index(i))
+            .map_or_else(|| "0".to_owned(), |c| c.into_owned());
+        let mut js = String::with_capacity(text.len() + 16);
+        hs::jsonp_wrap(&idx, &text, &mut js);
+        http::response::write_response(
+            out,
+            200,
+            Some("text/javascript; charset=UTF-8"),
+            &[("Connection", "Keep-Alive"), ("X-XSS-Protection", "0")],
+            js.as_bytes(),
+            keep,
+        );
+    } else {
+        let mut hdrs: Vec<(&str, &str)> = vec![("Connection", "Keep-Alive")];
+        if let Some(o) = origin {
+            hdrs.extend(http::response::cors_headers(o));
+        }
+        http::response::write_response(
+            out,
+            200,
+            Some("text/plain; charset=UTF-8"),
+            &hdrs,
+            text.as_bytes(),
+            keep,
+        );
+    }
+    true
+}
+
+/// The packet text of a POST body: the whole body for xhr-polling (decoded once, Q-39),
+/// the JSON string in the `d` form field for jsonp-polling (Q-9: a bad `d` is logged
+/// and ignored).
+fn post_text(transport: &str, body: &[u8]) -> Option<String> {
+    if transport != "jsonp-polling" {
+        return Some(String::from_utf8_lossy(body).into_owned());
+    }
+    let Some(d) = http::form_field(body, "d") else {
+        warn!("jsonp-polling POST without a d= field ignored");
+        return None;
+    };
+    match crate::protocol::json::parse(&d) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => {
+            warn!("jsonp-polling POST whose d= is not a JSON string ignored");
+            None
         }
     }
-    info!("transport end (error)");
-    true
 }
 
 fn app_fallback(st: &ShardState, head: &RequestHead, body: &[u8], out: &mut Vec<u8>) {

@@ -9,7 +9,7 @@ use crate::session::WsOutlet;
 use crate::sid::Sid;
 use crate::transport::websocket::{self as ws, FrameDecoder, UpgradeRequest, WsError, WsEvent};
 use bytes::{Bytes, BytesMut};
-use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt, OwnedWriteHalf, Splitable};
+use monoio::io::{AsyncWriteRent, AsyncWriteRentExt, OwnedWriteHalf, Splitable};
 use monoio::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
@@ -17,6 +17,8 @@ use tracing::{debug, info, warn};
 
 /// Read size for websocket connections.
 const READ_CHUNK: usize = 4096;
+/// Largest single growth of the read buffer while a big frame arrives.
+const MAX_READ_RESERVE: usize = 1 << 20;
 /// A writer keeps its coalescing buffer between flushes only up to this size, so idle
 /// connections do not pin large buffers.
 const KEEP_SCRATCH: usize = 64 * 1024;
@@ -106,12 +108,11 @@ pub(crate) async fn run(
         if outlet.is_closing() || outlet.is_dead() {
             break WsEnd::Server;
         }
-        if buf.capacity() - buf.len() < READ_CHUNK / 2 {
-            buf.reserve(dec.pending_frame_len().unwrap_or(READ_CHUNK).clamp(READ_CHUNK, 1 << 20));
-        }
-        let b = std::mem::take(&mut buf);
-        let (r, b) = rd.read(b).await;
-        buf = b;
+        let want = dec
+            .pending_frame_len()
+            .map_or(READ_CHUNK, |n| n.saturating_sub(buf.len()))
+            .clamp(READ_CHUNK, MAX_READ_RESERVE);
+        let r = super::conn::read_into(&mut rd, &mut buf, want).await;
         match r {
             Ok(0) => break WsEnd::SocketEnd,
             Ok(_) => {}

@@ -7,7 +7,7 @@ use super::args::{Args, Message};
 use super::shard_state::{ShardState, Timer};
 use super::socket::{Ack, Socket};
 use crate::protocol::packet::{self, Body, ErrorAdvice, ErrorReason, MessageId, PacketType};
-use crate::session::{Deadline, Encoded, HandshakeData, Outlet, Session, WsOutlet};
+use crate::session::{Deadline, Encoded, HandshakeData, Outlet, PollOutlet, Session, WsOutlet};
 use crate::sid::Sid;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
@@ -120,6 +120,71 @@ impl ShardState {
     /// A websocket GET/upgrade for `sid` arrived (§4.2). Returns false for an unknown
     /// session (the caller answers `7:::1+0`).
     pub fn open_ws(self: &Rc<Self>, sid: Sid, outlet: Rc<WsOutlet>) -> bool {
+        self.open(sid, Outlet::Ws(outlet))
+    }
+
+    /// A polling GET for `sid` arrived (§3.5): it becomes the current transport; buffered
+    /// packets (and `1::` for a new session) are queued on it at once.
+    pub fn open_poll(self: &Rc<Self>, sid: Sid, outlet: Rc<PollOutlet>) -> bool {
+        self.open(sid, Outlet::Poll(outlet))
+    }
+
+    /// The pending poll `outlet` of `sid` answers now: take its packets, and close the
+    /// transport (the close timeout starts) if it is still the current one.
+    pub fn poll_finished(&self, sid: Sid, outlet: &Rc<PollOutlet>) -> Vec<Encoded> {
+        let packets = outlet.finish();
+        let current = self.sessions.borrow().get(&sid).is_some_and(|s| {
+            !s.ended && matches!(&s.outlet, Some(Outlet::Poll(p)) if Rc::ptr_eq(p, outlet))
+        });
+        if current {
+            self.transport_closed(sid);
+        }
+        packets
+    }
+
+    /// Packets a session left queued when it was disconnected without an open transport
+    /// the next poll gets them instead of `7:::1+0`.
+    pub fn take_tombstone(&self, sid: &Sid) -> Option<Vec<Encoded>> {
+        self.tombstones.borrow_mut().remove(sid)
+    }
+
+    /// A POST carried packets for `sid` (§3.7): connect the session if this is its first
+    /// request (Q-23: `1::` waits for the first GET), then process each packet in order.
+    pub fn post_packets(self: &Rc<Self>, sid: Sid, body: &str) {
+        let first = {
+            let mut ss = self.sessions.borrow_mut();
+            let Some(s) = ss.get_mut(&sid) else { return };
+            if s.ended {
+                return;
+            }
+            let first = !s.connected;
+            if first {
+                Self::mark_connected(s);
+            }
+            first
+        };
+        if first {
+            self.nsp_connect(sid, 0, "");
+        }
+        for p in crate::protocol::payload::decode_payload(body) {
+            self.on_text(sid, p);
+        }
+    }
+
+    fn mark_connected(s: &mut Session) {
+        s.connected = true;
+        s.issued = None;
+        s.bump(Deadline::HandshakeExpiry);
+        if let Some(h) = Rc::get_mut(&mut s.handshake) {
+            h.remove("issued");
+        } else {
+            let mut h = (*s.handshake).clone();
+            h.remove("issued");
+            s.handshake = Rc::new(h);
+        }
+    }
+
+    fn open(self: &Rc<Self>, sid: Sid, outlet: Outlet) -> bool {
         let first = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else {
@@ -128,33 +193,21 @@ impl ShardState {
             if s.ended {
                 return false;
             }
-            let new = Outlet::Ws(outlet.clone());
-            if let Some(old) = s.outlet.replace(new) {
+            if let Some(old) = s.outlet.replace(outlet.clone()) {
                 debug!("discarding transport");
-                #[allow(irrefutable_let_patterns)]
-                if let Outlet::Ws(w) = old {
-                    if !Rc::ptr_eq(&w, &outlet) {
-                        w.close(Some(1000));
-                    }
+                if !old.same(&outlet) {
+                    // a displaced poll is answered (`8::`), a displaced socket closed.
+                    old.close();
                 }
             }
             s.open = true;
             s.bump(Deadline::CloseTimeout);
             for p in std::mem::take(&mut s.buffer) {
-                outlet.push(p.frame().clone());
+                outlet.write(&p);
             }
             let first = !s.connected;
             if first {
-                s.connected = true;
-                s.issued = None;
-                s.bump(Deadline::HandshakeExpiry);
-                if let Some(h) = Rc::get_mut(&mut s.handshake) {
-                    h.remove("issued");
-                } else {
-                    let mut h = (*s.handshake).clone();
-                    h.remove("issued");
-                    s.handshake = Rc::new(h);
-                }
+                Self::mark_connected(s);
             }
             first
         };
@@ -172,7 +225,7 @@ impl ShardState {
         let gen = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(sid) else { return };
-            if s.hb_scheduled || !s.open {
+            if s.hb_scheduled || !s.open || !matches!(s.outlet, Some(Outlet::Ws(_))) {
                 return;
             }
             s.hb_scheduled = true;
@@ -469,8 +522,8 @@ impl ShardState {
             (s.outlet.take(), joined)
         };
         info!("transport end ({reason})");
-        if let Some(Outlet::Ws(w)) = &outlet {
-            w.close(Some(1000));
+        if let Some(o) = &outlet {
+            o.close();
         }
         for idx in joined {
             if let Some(s) = self.sessions.borrow_mut().get_mut(&sid) {
@@ -483,6 +536,9 @@ impl ShardState {
         }
         let removed = self.sessions.borrow_mut().remove(&sid);
         if let Some(s) = removed {
+            if outlet.is_none() && !s.buffer.is_empty() {
+                self.tombstones.borrow_mut().insert(sid, s.buffer.clone());
+            }
             let mut rooms = self.rooms.borrow_mut();
             for r in &s.rooms {
                 rooms.leave(r, &sid);
@@ -501,6 +557,7 @@ impl ShardState {
         for t in due {
             match t {
                 Timer::ClientData(sid) => {
+                    self.tombstones.borrow_mut().remove(&sid);
                     if !self.has_session(&sid) {
                         self.srv.store.destroy_client(sid.as_str());
                     }

@@ -74,6 +74,8 @@ pub(crate) struct ShardState {
     pending: RefCell<HashMap<u64, Pending>>,
     next_token: Cell<u64>,
     pub stopping: Cell<bool>,
+    /// Packets left for sessions disconnected while no transport was open.
+    pub tombstones: RefCell<HashMap<Sid, Vec<Encoded>>>,
 }
 
 thread_local! {
@@ -97,6 +99,7 @@ impl ShardState {
             pending: RefCell::new(HashMap::new()),
             next_token: Cell::new(1),
             stopping: Cell::new(false),
+            tombstones: RefCell::new(HashMap::new()),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(st.clone()));
         st
