@@ -28,9 +28,9 @@ pub mod store;
 pub mod transport;
 
 pub use config::{Config, ConfigError, OptionValue};
+pub use runtime::timers;
+pub use serde_json::Value;
 pub use server::{
     Ack, AppRequest, AppResponse, Args, Emitter, Message, Namespace, Server, ServerHandle, Socket,
 };
-pub use serde_json::Value;
 pub use store::{MemoryStore, Store};
-pub use runtime::timers;

@@ -68,7 +68,8 @@ impl Sid {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         loop {
             let mut raw = [0u8; 15];
-            getrandom::getrandom(&mut raw[..12]).map_err(|e| std::io::Error::other(e.to_string()))?;
+            getrandom::getrandom(&mut raw[..12])
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             raw[12] = (n >> 16) as u8;
             raw[13] = (n >> 8) as u8;

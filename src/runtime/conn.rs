@@ -4,14 +4,13 @@
 
 use super::ws_conn;
 use crate::http::{self, RequestHead, Route};
-use crate::server::shard_state::{Remote, ShardState};
-use crate::server::{AppRequest, AppResponse};
 use crate::protocol::{handshake as hs, payload};
 use crate::server::dispatch::not_handshaken;
+use crate::server::shard_state::{Remote, ShardState};
+use crate::server::{AppRequest, AppResponse};
 use crate::session::PollOutlet;
 use crate::sid::Sid;
 use crate::transport::flash_policy;
-use std::time::Duration;
 use bytes::{Buf, BytesMut};
 use monoio::buf::IoBufMut;
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
@@ -19,6 +18,7 @@ use monoio::net::TcpStream;
 use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::rc::Rc;
+use std::time::Duration;
 use tracing::{debug, info, warn};
 
 /// Read-buffer growth step.
@@ -113,7 +113,12 @@ fn owner_of(st: &ShardState, sid: &str) -> Option<usize> {
 }
 
 /// Serve one TCP connection until it closes or becomes a websocket.
-pub(crate) async fn serve(st: Rc<ShardState>, mut stream: TcpStream, peer: SocketAddr, pre: Vec<u8>) {
+pub(crate) async fn serve(
+    st: Rc<ShardState>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    pre: Vec<u8>,
+) {
     let _ = stream.set_nodelay(true);
     let mut buf = BytesMut::from(&pre[..]);
     if st.srv.transport_names.contains(&"flashsocket") {
@@ -209,7 +214,9 @@ pub(crate) async fn serve(st: Rc<ShardState>, mut stream: TcpStream, peer: Socke
             Route::NotOurs => app_fallback(&st, &head, &body, &mut out),
             Route::Static(path) => {
                 // The browser client is served by a later milestone; say so plainly.
-                info!("static file {path} requested; the browser client is not served by this build");
+                info!(
+                    "static file {path} requested; the browser client is not served by this build"
+                );
                 http::response::plain(
                     &mut out,
                     404,
@@ -267,7 +274,13 @@ async fn transport_request(
         http::response::disconnect_ok(out, keep);
         return true;
     }
-    let Some(name) = st.srv.transport_names.iter().copied().find(|t| *t == transport) else {
+    let Some(name) = st
+        .srv
+        .transport_names
+        .iter()
+        .copied()
+        .find(|t| *t == transport)
+    else {
         warn!("unknown transport: \"{transport}\"");
         return false;
     };
@@ -317,7 +330,10 @@ async fn transport_request(
             let outlet = PollOutlet::new(name);
             st.open_poll(sid, outlet.clone());
             let wait = Duration::from_secs_f64(st.srv.config.polling_duration.max(0.0));
-            if monoio::time::timeout(wait, outlet.notify.notified()).await.is_err() {
+            if monoio::time::timeout(wait, outlet.notify.notified())
+                .await
+                .is_err()
+            {
                 debug!("{name} closed due to exceeded duration");
             }
             st.poll_finished(sid, &outlet)

@@ -111,7 +111,10 @@ mod tests {
         assert_eq!(out, vec!["a", "b"]);
         out.clear();
         w.advance(99_990, &mut out);
-        assert!(out.is_empty(), "a deadline more than a turn away waits for its turn");
+        assert!(
+            out.is_empty(),
+            "a deadline more than a turn away waits for its turn"
+        );
         w.advance(100_000, &mut out);
         assert_eq!(out, vec!["late"]);
         assert!(w.is_empty());

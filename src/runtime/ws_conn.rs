@@ -76,7 +76,8 @@ pub(crate) async fn run(
         writer.await;
         return;
     };
-    let mut dec = FrameDecoder::new(usize::try_from(st.srv.config.destroy_buffer_size).unwrap_or(usize::MAX));
+    let mut dec =
+        FrameDecoder::new(usize::try_from(st.srv.config.destroy_buffer_size).unwrap_or(usize::MAX));
     let end = 'conn: loop {
         loop {
             match dec.decode(&mut buf) {

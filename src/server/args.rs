@@ -33,11 +33,12 @@ impl Args {
 
     /// The arguments as values (parsed once, on first use).
     pub fn values(&self) -> &[Value] {
-        self.parsed.get_or_init(|| match crate::protocol::json::parse(&self.raw) {
-            Ok(Value::Array(v)) => v,
-            Ok(other) => vec![other],
-            Err(_) => Vec::new(),
-        })
+        self.parsed
+            .get_or_init(|| match crate::protocol::json::parse(&self.raw) {
+                Ok(Value::Array(v)) => v,
+                Ok(other) => vec![other],
+                Err(_) => Vec::new(),
+            })
     }
 
     /// Argument `i`, or `Value::Null` when absent.

@@ -243,8 +243,7 @@ impl ShardState {
         let current = {
             let ss = self.sessions.borrow();
             ss.get(&sid).is_some_and(|s| {
-                !s.ended
-                    && matches!(&s.outlet, Some(Outlet::Ws(w)) if Rc::ptr_eq(w, outlet))
+                !s.ended && matches!(&s.outlet, Some(Outlet::Ws(w)) if Rc::ptr_eq(w, outlet))
             })
         };
         if !current {
@@ -308,7 +307,10 @@ impl ShardState {
             self.write_to(&sid, &ack, false);
         }
         let Some(&idx) = self.srv.nsp_index.get(&*pkt.endpoint) else {
-            debug!("packet for undeclared namespace {:?} ignored", &*pkt.endpoint);
+            debug!(
+                "packet for undeclared namespace {:?} ignored",
+                &*pkt.endpoint
+            );
             return;
         };
         let data_ack = match pkt.id {
@@ -322,10 +324,13 @@ impl ShardState {
                 self.deliver_message(sid, idx, Message::Text(data.into_owned()), data_ack)
             }
             Body::Json { json } => {
-                let v = crate::protocol::json::parse(&json).unwrap_or(serde_json::Value::Bool(false));
+                let v =
+                    crate::protocol::json::parse(&json).unwrap_or(serde_json::Value::Bool(false));
                 self.deliver_message(sid, idx, Message::Json(v), data_ack)
             }
-            Body::Event { name, args } => self.deliver_event(sid, idx, &name, args.into_owned(), data_ack),
+            Body::Event { name, args } => {
+                self.deliver_event(sid, idx, &name, args.into_owned(), data_ack)
+            }
             Body::Ack { ack_id, args } => {
                 let cb = {
                     let mut ss = self.sessions.borrow_mut();
@@ -337,7 +342,9 @@ impl ShardState {
                 };
                 match cb {
                     Some(cb) => {
-                        let args = Args::from_raw(args.map_or_else(|| "[]".to_owned(), |a| a.into_owned()));
+                        let args = Args::from_raw(
+                            args.map_or_else(|| "[]".to_owned(), |a| a.into_owned()),
+                        );
                         cb(&self.socket(sid, idx), args)
                     }
                     None => info!("unknown ack packet"),
@@ -368,7 +375,14 @@ impl ShardState {
         }
     }
 
-    fn deliver_event(self: &Rc<Self>, sid: Sid, idx: usize, name: &str, args: String, ack: Option<u64>) {
+    fn deliver_event(
+        self: &Rc<Self>,
+        sid: Sid,
+        idx: usize,
+        name: &str,
+        args: String,
+        ack: Option<u64>,
+    ) {
         if self.srv.config.blacklist.iter().any(|b| b == name) {
             debug!("ignoring blacklisted event `{name}`");
             return;
@@ -433,7 +447,8 @@ impl ShardState {
                 }
             };
             if refused {
-                let p = text(|s| packet::encode_error(s, &name, Some(ErrorReason::Unauthorized), None));
+                let p =
+                    text(|s| packet::encode_error(s, &name, Some(ErrorReason::Unauthorized), None));
                 self.write_to(&sid, &p, false);
                 return;
             }
@@ -581,12 +596,18 @@ impl ShardState {
                         return;
                     }
                     debug!("emitting heartbeat for client {sid}");
-                    s.deliver(&text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")), true);
+                    s.deliver(
+                        &text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")),
+                        true,
+                    );
                     if s.hb_timeout_armed {
                         return;
                     }
                     s.hb_timeout_armed = true;
-                    Some((Deadline::HeartbeatTimeout, s.bump(Deadline::HeartbeatTimeout)))
+                    Some((
+                        Deadline::HeartbeatTimeout,
+                        s.bump(Deadline::HeartbeatTimeout),
+                    ))
                 }
                 Deadline::HeartbeatTimeout | Deadline::CloseTimeout => None,
                 Deadline::HandshakeExpiry => {
@@ -599,9 +620,10 @@ impl ShardState {
             }
         };
         match (d, action) {
-            (Deadline::Heartbeat, Some((dd, g))) => {
-                self.arm(self.srv.config.heartbeat_timeout, Timer::Session(sid, dd, g))
-            }
+            (Deadline::Heartbeat, Some((dd, g))) => self.arm(
+                self.srv.config.heartbeat_timeout,
+                Timer::Session(sid, dd, g),
+            ),
             (Deadline::HeartbeatTimeout, _) => {
                 debug!("fired heartbeat timeout for client {sid}");
                 self.disconnect(sid, "heartbeat timeout")

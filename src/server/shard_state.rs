@@ -17,6 +17,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// A closure run on a shard's thread.
+pub(crate) type ShardJob = Box<dyn FnOnce(&Rc<ShardState>) + Send>;
+
 /// Work sent to a shard from another thread.
 pub(crate) enum Remote {
     /// A TCP connection whose request belongs to a session of this shard, with the bytes
@@ -42,7 +45,7 @@ pub(crate) enum Remote {
     /// A store operation finished.
     StoreDone { token: u64, result: StoreResult },
     /// Run a closure on the shard.
-    Run(Box<dyn FnOnce(&Rc<ShardState>) + Send>),
+    Run(ShardJob),
     /// Stop the shard.
     Shutdown,
 }

@@ -104,7 +104,7 @@ impl Socket {
         self.write(&s, true);
     }
 
-    fn next_ack(&self, cb: Box<dyn FnOnce(&Socket, Args)>) -> Option<u64> {
+    fn next_ack(&self, cb: crate::session::AckCallback) -> Option<u64> {
         let mut ss = self.st.sessions.borrow_mut();
         let s = ss.get_mut(&self.sid)?;
         if s.ended {
@@ -258,11 +258,7 @@ impl Socket {
     }
 
     /// Read `key` for this session (`None` when missing).
-    pub fn get(
-        &self,
-        key: &str,
-        cb: impl FnOnce(Result<Option<Value>, StoreError>) + 'static,
-    ) {
+    pub fn get(&self, key: &str, cb: impl FnOnce(Result<Option<Value>, StoreError>) + 'static) {
         let token = self.st.add_pending(Box::new(move |r| {
             if let StoreResult::Get(r) = r {
                 cb(r)

@@ -79,9 +79,17 @@ mod tests {
         let got = Arc::new(StdMutex::new(Vec::new()));
         s.set("a", "k", Value::from(2), Box::new(|r| assert!(r.is_ok())));
         let g = got.clone();
-        s.get("a", "k", Box::new(move |r| g.lock().unwrap().push(r.unwrap())));
+        s.get(
+            "a",
+            "k",
+            Box::new(move |r| g.lock().unwrap().push(r.unwrap())),
+        );
         let g = got.clone();
-        s.get("a", "missing", Box::new(move |r| g.lock().unwrap().push(r.unwrap())));
+        s.get(
+            "a",
+            "missing",
+            Box::new(move |r| g.lock().unwrap().push(r.unwrap())),
+        );
         s.has("a", "k", Box::new(|r| assert_eq!(r, Ok(true))));
         s.del("a", "k", Box::new(|r| assert!(r.is_ok())));
         s.has("a", "k", Box::new(|r| assert_eq!(r, Ok(false))));
