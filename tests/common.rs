@@ -31,9 +31,11 @@ fn complete_response(buf: &[u8]) -> Option<(u16, String, String)> {
     let text = String::from_utf8_lossy(buf);
     let (head, body) = text.split_once("\r\n\r\n")?;
     let status = head.split(' ').nth(1)?.parse().ok()?;
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))?;
+    let len: usize = head.lines().find_map(|l| {
+        l.to_ascii_lowercase()
+            .strip_prefix("content-length:")
+            .map(|v| v.trim().parse().unwrap_or(0))
+    })?;
     if body.len() < len {
         return None;
     }
@@ -41,7 +43,10 @@ fn complete_response(buf: &[u8]) -> Option<(u16, String, String)> {
 }
 
 pub fn get(addr: SocketAddr, target: &str) -> (u16, String, String) {
-    http(addr, &format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+    http(
+        addr,
+        &format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
 }
 
 pub fn handshake(addr: SocketAddr, query: &str) -> String {
@@ -94,7 +99,9 @@ impl Ws {
                 let op = self.buf[0] & 0x0f;
                 let l = (self.buf[1] & 0x7f) as usize;
                 let (len, off) = match l {
-                    126 if self.buf.len() >= 4 => (u16::from_be_bytes([self.buf[2], self.buf[3]]) as usize, 4),
+                    126 if self.buf.len() >= 4 => {
+                        (u16::from_be_bytes([self.buf[2], self.buf[3]]) as usize, 4)
+                    }
                     127 if self.buf.len() >= 10 => {
                         let mut b = [0u8; 8];
                         b.copy_from_slice(&self.buf[2..10]);

@@ -12,7 +12,8 @@ fn start(f: impl FnOnce(&mut Server)) -> sio09::ServerHandle {
     io.set("log level", 0.0).expect("log level");
     io.set("workers", 2.0).expect("workers");
     f(&mut io);
-    io.listen("127.0.0.1:0".parse::<SocketAddr>().expect("addr")).expect("listen")
+    io.listen("127.0.0.1:0".parse::<SocketAddr>().expect("addr"))
+        .expect("listen")
 }
 
 fn test_app() -> sio09::ServerHandle {
@@ -28,7 +29,10 @@ fn handshake_body_has_the_reference_shape() {
     let parts: Vec<&str> = body.split(':').collect();
     assert_eq!(parts.len(), 4, "{body}");
     assert_eq!(parts[0].len(), 20);
-    assert_eq!(&parts[1..], ["60", "60", "websocket,htmlfile,xhr-polling,jsonp-polling"]);
+    assert_eq!(
+        &parts[1..],
+        ["60", "60", "websocket,htmlfile,xhr-polling,jsonp-polling"]
+    );
     h.shutdown();
     h.wait();
 }
@@ -63,7 +67,10 @@ fn websocket_connect_echo_acks_and_namespaces() {
         assert_eq!(ws.text().as_deref(), Some("6:::5"));
         assert_eq!(ws.text().as_deref(), Some("3:::hello"));
         ws.send(r#"5:::{"name":"echo","args":[{"a":null}]}"#);
-        assert_eq!(ws.text().as_deref(), Some(r#"5:::{"name":"echo","args":[{"a":null}]}"#));
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"echo","args":[{"a":null}]}"#)
+        );
         ws.send("1::/chat");
         assert_eq!(ws.text().as_deref(), Some("1::/chat"));
         ws.send("1::/private");
@@ -77,9 +84,15 @@ fn websocket_connect_echo_acks_and_namespaces() {
         ws.send(r#"5:4+:/chat:{"name":"get","args":["k"]}"#);
         assert_eq!(ws.text().as_deref(), Some(r#"6::/chat:4+[{"v":2}]"#));
         ws.send(r#"5:::{"name":"server-ack","args":["q"]}"#);
-        assert_eq!(ws.text().as_deref(), Some(r#"5:1+::{"name":"ask","args":["q"]}"#));
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:1+::{"name":"ask","args":["q"]}"#)
+        );
         ws.send(r#"6:::1+["answer"]"#);
-        assert_eq!(ws.text().as_deref(), Some(r#"5:::{"name":"got-ack","args":[["answer"]]}"#));
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"got-ack","args":[["answer"]]}"#)
+        );
     }
     h.shutdown();
     h.wait();
@@ -101,13 +114,21 @@ fn rooms_and_broadcasts_cross_shards() {
         ws.send(&format!(r#"5:{}+::{{"name":"join","args":["r"]}}"#, i + 1));
         assert_eq!(ws.text(), Some(format!(r#"6:::{}+["r"]"#, i + 1)));
     }
-    clients[0].1.send(r#"5:::{"name":"broadcast-room","args":["r",7]}"#);
+    clients[0]
+        .1
+        .send(r#"5:::{"name":"broadcast-room","args":["r",7]}"#);
     for (_, ws) in clients.iter_mut().skip(1) {
-        assert_eq!(ws.text().as_deref(), Some(r#"5:::{"name":"room","args":["r",7]}"#));
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"room","args":["r",7]}"#)
+        );
     }
     clients[1].1.send(r#"5:::{"name":"emit-all","args":["z"]}"#);
     for (_, ws) in clients.iter_mut() {
-        assert_eq!(ws.text().as_deref(), Some(r#"5:::{"name":"all","args":["z"]}"#));
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"all","args":["z"]}"#)
+        );
     }
     let mut members = h.clients("", "r");
     let mut want: Vec<String> = clients.iter().map(|(s, _)| s.clone()).collect();
@@ -157,11 +178,18 @@ fn rust_api_emit_from_outside_and_disconnect_reasons() {
     let sid = handshake(a, "");
     let mut ws = Ws::connect(a, &sid);
     assert_eq!(ws.text().as_deref(), Some("1::"));
-    h.of("").expect("main namespace").emit("news", &[Value::from(1)]);
-    assert_eq!(ws.text().as_deref(), Some(r#"5:::{"name":"news","args":[1]}"#));
+    h.of("")
+        .expect("main namespace")
+        .emit("news", &[Value::from(1)]);
+    assert_eq!(
+        ws.text().as_deref(),
+        Some(r#"5:::{"name":"news","args":[1]}"#)
+    );
     ws.send("0::");
     assert_eq!(ws.text().as_deref(), Some("0::"));
-    let got = rx.recv_timeout(std::time::Duration::from_secs(5)).expect("disconnect");
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("disconnect");
     assert_eq!(got, format!("{sid}:booted"));
     h.shutdown();
     h.wait();
