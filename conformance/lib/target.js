@@ -87,7 +87,9 @@ class Target {
     Object.assign(env, optionsToEnv(this.options), { PORT: String(this.port) });
     let child;
     if (kind === 'other') {
-      child = spawn('sh', ['-c', process.env.TARGET_CMD], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      // own process group, so that stopping it also stops whatever `sh -c` started
+      child = spawn('sh', ['-c', process.env.TARGET_CMD], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child.group = true;
     } else if (kind === 'sio09') {
       child = spawn(sio09Bin(), ['--app', 'test'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     } else {
@@ -141,8 +143,14 @@ class Target {
   async _kill(timeoutMs = 5000) {
     const child = this.child;
     if (!child || child.exitInfo) return;
-    try { child.kill('SIGTERM'); } catch (e) { /* already gone */ }
-    const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch (e) { /* gone */ } }, timeoutMs);
+    const signal = (sig) => {
+      try {
+        if (child.group) process.kill(-child.pid, sig);
+        else child.kill(sig);
+      } catch (e) { /* already gone */ }
+    };
+    signal('SIGTERM');
+    const t = setTimeout(() => signal('SIGKILL'), timeoutMs);
     await child.exited;
     clearTimeout(t);
   }
