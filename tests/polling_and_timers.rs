@@ -1,0 +1,168 @@
+//! Integration tests over real sockets: xhr/jsonp long-polling, heartbeats and their
+//! timeout, close timeout, big websocket messages, and the epoll driver.
+
+mod common;
+
+use common::{get, handshake, http, Ws};
+use sio09::Server;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+fn start(opts: &[(&str, &str)]) -> sio09::ServerHandle {
+    let mut io = Server::new();
+    io.config_mut()
+        .set_str("log level", "0")
+        .expect("log level");
+    for (k, v) in opts {
+        io.config_mut().set_str(k, v).expect("option");
+    }
+    sio09::apps::test_app::install(&mut io);
+    io.listen("127.0.0.1:0".parse::<SocketAddr>().expect("addr"))
+        .expect("listen")
+}
+
+fn post(addr: SocketAddr, path: &str, body: &str) -> (u16, String, String) {
+    http(
+        addr,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+#[test]
+fn xhr_polling_round_trip_with_payload_framing() {
+    let h = start(&[("polling duration", "1"), ("workers", "2")]);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let p = format!("/socket.io/1/xhr-polling/{sid}");
+    let (s, head, body) = get(a, &format!("{p}?t=1"));
+    assert_eq!((s, body.as_str()), (200, "1::"));
+    assert!(head.contains("Content-Type: text/plain; charset=UTF-8"));
+    let payload =
+        "\u{fffd}6\u{fffd}3:7::a\u{fffd}36\u{fffd}5:9+::{\"name\":\"echo\",\"args\":[\"é😀\"]}";
+    let (s, _, body) = post(a, &format!("{p}?t=2"), payload);
+    assert_eq!((s, body.as_str()), (200, "1"));
+    let (_, _, body) = get(a, &format!("{p}?t=3"));
+    assert_eq!(
+        body,
+        "\u{fffd}5\u{fffd}6:::7\u{fffd}5\u{fffd}3:::a\u{fffd}13\u{fffd}6:::9+[\"é😀\"]"
+    );
+    // Nothing to say: the poll ends with a noop after the polling duration.
+    let t = Instant::now();
+    let (_, _, body) = get(a, &format!("{p}?t=4"));
+    assert_eq!(body, "8::");
+    assert!(t.elapsed() >= Duration::from_millis(900));
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn jsonp_polling_wraps_and_reads_form_posts() {
+    let h = start(&[("polling duration", "1")]);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let p = format!("/socket.io/1/jsonp-polling/{sid}");
+    let (_, head, body) = get(a, &format!("{p}?t=1&i=3"));
+    assert_eq!(body, "io.j[3](\"1::\");");
+    assert!(head.contains("Content-Type: text/javascript; charset=UTF-8"));
+    assert!(head.contains("X-XSS-Protection: 0"));
+    let form = "d=%225%3A1%2B%3A%3A%7B%5C%22name%5C%22%3A%5C%22echo%5C%22%2C%5C%22args%5C%22%3A%5B%5C%22%C3%A9%5Cu2028%5C%22%5D%7D%22";
+    let (s, _, body) = post(a, &format!("{p}?t=2&i=3"), form);
+    assert_eq!((s, body.as_str()), (200, "1"));
+    let (_, _, body) = get(a, &format!("{p}?t=3&i=3"));
+    assert_eq!(body, "io.j[3](\"6:::1+[\\\"é\\u2028\\\"]\");");
+    // A bad d= body is answered and ignored (Q-9); the session keeps working.
+    let (s, _, _) = post(a, &format!("{p}?t=4&i=3"), "d=%7Bnot-json");
+    assert_eq!(s, 200);
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn heartbeat_timeout_and_replies() {
+    let h = start(&[("heartbeat interval", "0.2"), ("heartbeat timeout", "0.4")]);
+    let a = h.local_addr();
+    // A client that answers heartbeats stays connected past several intervals.
+    let sid = handshake(a, "");
+    let mut ws = Ws::connect(a, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    for _ in 0..3 {
+        let (op, p) = ws.frame().expect("heartbeat");
+        assert_eq!((op, p.as_slice()), (1, &b"2::"[..]));
+        ws.send("2::");
+    }
+    ws.send(r#"5:1+::{"name":"echo","args":[1]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::1+[1]"));
+    // A silent client is dropped: heartbeat at +0.2 s, timeout at +0.6 s.
+    let sid2 = handshake(a, "");
+    let mut silent = Ws::connect(a, &sid2);
+    assert_eq!(silent.text().as_deref(), Some("1::"));
+    let t = Instant::now();
+    let (op, _) = silent.frame().expect("heartbeat");
+    assert_eq!(op, 1);
+    // The server ends the connection (close frame, then FIN).
+    loop {
+        match silent.frame() {
+            Some((8, _)) | None => break,
+            Some(_) => {}
+        }
+    }
+    assert!(
+        t.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(t.elapsed() < Duration::from_secs(4), "{:?}", t.elapsed());
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn close_timeout_ends_polling_sessions() {
+    let h = start(&[("polling duration", "0.2"), ("close timeout", "0.5")]);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let p = format!("/socket.io/1/xhr-polling/{sid}");
+    assert_eq!(get(a, &format!("{p}?t=1")).2, "1::");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(get(a, &format!("{p}?t=2")).2, "7:::1+0");
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn big_websocket_messages_on_the_epoll_driver() {
+    let h = start(&[("io driver", "legacy"), ("workers", "2")]);
+    let a = h.local_addr();
+    for _ in 0..3 {
+        let sid = handshake(a, "");
+        let mut ws = Ws::connect(a, &sid);
+        assert_eq!(ws.text().as_deref(), Some("1::"));
+        for n in [125usize, 126, 65_535, 65_536, 70_000, 300_000] {
+            let text = format!("3:::{}", "x".repeat(n - 4));
+            ws.send(&text);
+            assert_eq!(ws.text().map(|t| t.len()), Some(n));
+        }
+    }
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn destroy_buffer_size_kicks_per_message() {
+    let h = start(&[("destroy buffer size", "1000")]);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let mut ws = Ws::connect(a, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    for _ in 0..5 {
+        ws.send(&format!("3:::{}", "m".repeat(900)));
+        assert_eq!(ws.text().map(|t| t.len()), Some(904));
+    }
+    ws.send(&format!("3:::{}", "m".repeat(2000)));
+    assert_eq!(ws.text().as_deref(), Some("0::"));
+    h.shutdown();
+    h.wait();
+}
