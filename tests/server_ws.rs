@@ -194,3 +194,39 @@ fn rust_api_emit_from_outside_and_disconnect_reasons() {
     h.shutdown();
     h.wait();
 }
+
+#[test]
+fn bad_http_heads_get_clear_statuses_and_others_keep_working() {
+    let h = test_app();
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let mut ws = Ws::connect(a, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    let huge = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(20_000));
+    assert_eq!(common::http(a, &huge).0, 431);
+    let many: String = (0..100).map(|i| format!("X-{i}: v\r\n")).collect();
+    assert_eq!(
+        common::http(a, &format!("GET / HTTP/1.1\r\n{many}\r\n")).0,
+        431
+    );
+    assert_eq!(
+        common::http(a, "GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n").0,
+        400
+    );
+    assert_eq!(
+        common::http(a, "GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n").0,
+        501
+    );
+    // A websocket frame with RSV bits set fails that connection with 1002 only.
+    let sid2 = handshake(a, "");
+    let mut bad = Ws::connect(a, &sid2);
+    assert_eq!(bad.text().as_deref(), Some("1::"));
+    bad.send_frame(0x40 | 1, b"3:::x");
+    let (op, payload) = bad.frame().expect("close frame");
+    assert_eq!((op, &payload[..2]), (8, &1002u16.to_be_bytes()[..]));
+    // The first client is unaffected.
+    ws.send(r#"5:1+::{"name":"echo","args":["still here"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6:::1+["still here"]"#));
+    h.shutdown();
+    h.wait();
+}

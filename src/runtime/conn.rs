@@ -150,7 +150,7 @@ pub(crate) async fn serve(
                 Err(e) => {
                     warn!("bad HTTP request from {peer}: {e:?}");
                     let mut out = Vec::new();
-                    http::response::bad_request(&mut out, "Bad Request");
+                    http::response::head_error(&mut out, &e);
                     write(&mut stream, out).await;
                     return;
                 }
