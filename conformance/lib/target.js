@@ -82,8 +82,9 @@ class Target {
 
   _spawn() {
     const env = { ...process.env };
-    // Do not leak SIO_* options of the outer environment into a target.
-    for (const k of Object.keys(env)) if (k.startsWith('SIO_')) delete env[k];
+    // Do not leak SIO_* options of the outer environment into a target, except
+    // SIO_IO_DRIVER, with which the suite runs sio09 on each of its I/O drivers.
+    for (const k of Object.keys(env)) if (k.startsWith('SIO_') && k !== 'SIO_IO_DRIVER') delete env[k];
     Object.assign(env, optionsToEnv(this.options), { PORT: String(this.port) });
     let child;
     if (kind === 'other') {
