@@ -68,6 +68,11 @@ impl Notify {
         }
     }
 
+    /// Whether the flag is set (a wake-up is pending).
+    pub fn is_set(&self) -> bool {
+        self.flagged.get()
+    }
+
     /// Wait until flagged, then clear the flag.
     pub fn notified(&self) -> impl std::future::Future<Output = ()> + '_ {
         std::future::poll_fn(move |cx| {
@@ -81,11 +86,22 @@ impl Notify {
     }
 }
 
-/// The writable end of a persistent transport (websocket, flashsocket): frames queued
-/// here are written by the connection's writer task.
-pub struct WsOutlet {
-    /// Transport name as on the wire (`websocket` or `flashsocket`).
+/// How a persistent transport frames packets on its stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// One unmasked websocket text frame per packet (websocket, flashsocket).
+    Websocket,
+    /// One HTTP chunk `<script>_("…");</script>` per packet (htmlfile, §3.4).
+    Htmlfile,
+}
+
+/// The writable end of a persistent transport (websocket, flashsocket, htmlfile):
+/// bytes queued here are written by the connection's writer task.
+pub struct StreamOutlet {
+    /// Transport name as on the wire (`websocket`, `flashsocket` or `htmlfile`).
     pub name: &'static str,
+    /// How packets are framed.
+    pub framing: Framing,
     queue: RefCell<Vec<Bytes>>,
     /// Wakes the writer.
     pub notify: Notify,
@@ -94,11 +110,17 @@ pub struct WsOutlet {
     dead: Cell<bool>,
 }
 
-impl WsOutlet {
-    /// A new outlet for a transport called `name`.
-    pub fn new(name: &'static str) -> Rc<WsOutlet> {
-        Rc::new(WsOutlet {
+impl StreamOutlet {
+    /// A new websocket-framed outlet for a transport called `name`.
+    pub fn new(name: &'static str) -> Rc<StreamOutlet> {
+        Self::with_framing(name, Framing::Websocket)
+    }
+
+    /// A new outlet with the given framing.
+    pub fn with_framing(name: &'static str, framing: Framing) -> Rc<StreamOutlet> {
+        Rc::new(StreamOutlet {
             name,
+            framing,
             queue: RefCell::new(Vec::new()),
             notify: Notify::default(),
             close: Cell::new(None),
@@ -199,8 +221,8 @@ impl PollOutlet {
 /// The session's current transport on this node.
 #[derive(Clone)]
 pub enum Outlet {
-    /// websocket / flashsocket.
-    Ws(Rc<WsOutlet>),
+    /// websocket, flashsocket, htmlfile.
+    Stream(Rc<StreamOutlet>),
     /// A pending xhr-polling / jsonp-polling GET.
     Poll(Rc<PollOutlet>),
 }
@@ -209,7 +231,7 @@ impl Outlet {
     /// Wire name of the transport.
     pub fn name(&self) -> &'static str {
         match self {
-            Outlet::Ws(w) => w.name,
+            Outlet::Stream(w) => w.name,
             Outlet::Poll(p) => p.name,
         }
     }
@@ -217,7 +239,7 @@ impl Outlet {
     /// Whether `self` and `other` are the same transport object.
     pub fn same(&self, other: &Outlet) -> bool {
         match (self, other) {
-            (Outlet::Ws(a), Outlet::Ws(b)) => Rc::ptr_eq(a, b),
+            (Outlet::Stream(a), Outlet::Stream(b)) => Rc::ptr_eq(a, b),
             (Outlet::Poll(a), Outlet::Poll(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
@@ -226,7 +248,10 @@ impl Outlet {
     /// Write one packet now (the transport is open).
     pub fn write(&self, p: &Encoded) {
         match self {
-            Outlet::Ws(w) => w.push(p.frame().clone()),
+            Outlet::Stream(w) => match w.framing {
+                Framing::Websocket => w.push(p.frame().clone()),
+                Framing::Htmlfile => w.push(htmlfile_chunk(p.as_str())),
+            },
             Outlet::Poll(o) => o.push(p.clone()),
         }
     }
@@ -234,10 +259,21 @@ impl Outlet {
     /// End the transport: close a websocket (with a close frame), answer a pending poll.
     pub fn close(&self) {
         match self {
-            Outlet::Ws(w) => w.close(Some(crate::transport::websocket::CLOSE_NORMAL)),
+            Outlet::Stream(w) => w.close(Some(crate::transport::websocket::CLOSE_NORMAL)),
             Outlet::Poll(p) => p.end(),
         }
     }
+}
+
+/// One HTTP chunk carrying `<script>_("…");</script>` for `text` (§3.4).
+pub fn htmlfile_chunk(text: &str) -> Bytes {
+    let mut script = String::with_capacity(text.len() + 32);
+    crate::protocol::handshake::htmlfile_wrap(text, &mut script);
+    let mut v = Vec::with_capacity(script.len() + 12);
+    v.extend_from_slice(format!("{:x}\r\n", script.len()).as_bytes());
+    v.extend_from_slice(script.as_bytes());
+    v.extend_from_slice(b"\r\n");
+    Bytes::from(v)
 }
 
 /// A server→client ack callback waiting for the client's `6` packet.
@@ -383,8 +419,8 @@ mod tests {
         assert!(s.deliver(&Encoded::new("3:::a"), false));
         assert!(!s.deliver(&Encoded::new("3:::v"), true));
         assert_eq!(s.buffer.len(), 1);
-        let out = WsOutlet::new("websocket");
-        s.outlet = Some(Outlet::Ws(out.clone()));
+        let out = StreamOutlet::new("websocket");
+        s.outlet = Some(Outlet::Stream(out.clone()));
         s.open = true;
         assert!(s.deliver(&Encoded::new("3:::v"), true));
         assert_eq!(out.take().len(), 1);
@@ -401,7 +437,7 @@ mod tests {
 
     #[test]
     fn closed_outlet_drops_frames() {
-        let out = WsOutlet::new("websocket");
+        let out = StreamOutlet::new("websocket");
         out.push(Bytes::from_static(b"a"));
         out.close(Some(1000));
         out.push(Bytes::from_static(b"b"));

@@ -166,3 +166,89 @@ fn destroy_buffer_size_kicks_per_message() {
     h.shutdown();
     h.wait();
 }
+
+#[test]
+fn htmlfile_streams_chunks_and_heartbeats() {
+    use std::io::{Read, Write};
+    let h = start(&[("heartbeat interval", "0.3")]);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let mut s = std::net::TcpStream::connect(a).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    write!(
+        s,
+        "GET /socket.io/1/htmlfile/{sid}?t=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    .expect("write");
+    let mut got = Vec::new();
+    let mut tmp = [0u8; 4096];
+    let want_first = "<script>_(\"1::\");</script>";
+    while !String::from_utf8_lossy(&got).contains(want_first) {
+        let n = s.read(&mut tmp).expect("read");
+        assert!(n > 0, "stream ended early");
+        got.extend_from_slice(&tmp[..n]);
+    }
+    let text = String::from_utf8_lossy(&got).to_string();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\n"));
+    assert!(text.contains("Transfer-Encoding: chunked"));
+    assert!(text.contains("\r\n\r\n100\r\n<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>"));
+    let (st, _, body) = post(
+        a,
+        &format!("/socket.io/1/htmlfile/{sid}?t=2"),
+        "5:1+::{\"name\":\"echo\",\"args\":[\"a/b</script>\"]}",
+    );
+    assert_eq!((st, body.as_str()), (200, "1"));
+    let want = "<script>_(\"6:::1+[\\\"a\\/b<\\/script>\\\"]\");</script>";
+    let hb = "<script>_(\"2::\");</script>";
+    while !(String::from_utf8_lossy(&got).contains(want)
+        && String::from_utf8_lossy(&got).contains(hb))
+    {
+        let n = s.read(&mut tmp).expect("read");
+        assert!(
+            n > 0,
+            "stream ended early: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&tmp[..n]);
+    }
+    drop(s);
+    // The session ended with the stream: a poll now gets the unknown-session answer.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        get(a, &format!("/socket.io/1/xhr-polling/{sid}?t=3")).2,
+        "7:::1+0"
+    );
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn aborted_poll_keeps_packets_for_the_next_one() {
+    use std::io::Write;
+    let h = start(&[("polling duration", "5")]);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let p = format!("/socket.io/1/xhr-polling/{sid}");
+    assert_eq!(get(a, &format!("{p}?t=1")).2, "1::");
+    // A poll that the client abandons closes the transport at once...
+    let mut s = std::net::TcpStream::connect(a).expect("connect");
+    write!(s, "GET {p}?t=2 HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+    std::thread::sleep(Duration::from_millis(200));
+    drop(s);
+    std::thread::sleep(Duration::from_millis(200));
+    // ...and what arrives meanwhile waits for the next poll, which answers at once.
+    let (st, _, _) = post(
+        a,
+        &format!("{p}?t=3"),
+        "5:::{\"name\":\"echo\",\"args\":[9]}",
+    );
+    assert_eq!(st, 200);
+    let t = Instant::now();
+    assert_eq!(
+        get(a, &format!("{p}?t=4")).2,
+        "5:::{\"name\":\"echo\",\"args\":[9]}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(2));
+    h.shutdown();
+    h.wait();
+}

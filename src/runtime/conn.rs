@@ -2,7 +2,7 @@
 //! handshake, transport requests, hand-off of connections whose session lives on another
 //! shard, and the application fallback for requests outside the resource.
 
-use super::ws_conn;
+use super::{htmlfile_conn, ws_conn};
 use crate::http::{self, RequestHead, Route};
 use crate::protocol::{handshake as hs, payload};
 use crate::server::dispatch::not_handshaken;
@@ -13,7 +13,7 @@ use crate::sid::Sid;
 use crate::transport::flash_policy;
 use bytes::{Buf, BytesMut};
 use monoio::buf::IoBufMut;
-use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt, CancelableAsyncReadRent, Canceller};
 use monoio::net::TcpStream;
 use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
@@ -235,7 +235,20 @@ pub(crate) async fn serve(
             }
             Route::Handshake => st.handshake(&head, peer, &mut out),
             Route::Transport { transport, sid } => {
-                if !transport_request(&st, &head, transport, sid, &body, &mut out).await {
+                let query = head.target.split_once('?').map_or("", |(_, q)| q);
+                if transport == "htmlfile"
+                    && matches!(head.method, http::Method::Get)
+                    && !http::query_has(query, "disconnect")
+                    && st.srv.transport_names.contains(&"htmlfile")
+                {
+                    htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)).await;
+                    return;
+                }
+                let io = Conn {
+                    stream: &mut stream,
+                    buf: &mut buf,
+                };
+                if !transport_request(&st, &head, transport, sid, &body, &mut out, io).await {
                     return;
                 }
             }
@@ -256,6 +269,50 @@ fn ws_transport_name(st: &ShardState, transport: &str) -> Option<&'static str> {
 
 /// A plain HTTP request naming a session. Returns false when the connection must be
 /// closed without an answer (§1.9).
+/// The connection a request arrived on (a pending poll watches it for an abort).
+struct Conn<'a> {
+    stream: &'a mut TcpStream,
+    buf: &'a mut BytesMut,
+}
+
+/// Wait until the pending poll `outlet` has something to say or `wait` passes. Returns
+/// true when the client went away meanwhile (Q-21: the poll is aborted at once).
+async fn wait_poll(io: Conn<'_>, outlet: &PollOutlet, wait: Duration) -> bool {
+    let deadline = std::time::Instant::now() + wait;
+    if !outlet.notify.is_set() {
+        let canceller = Canceller::new();
+        if io.buf.capacity() - io.buf.len() < READ_CHUNK / 2 {
+            io.buf.reserve(READ_CHUNK);
+        }
+        let len = io.buf.len();
+        let b = std::mem::take(io.buf);
+        let mut read = std::pin::pin!(io
+            .stream
+            .cancelable_read(b.slice_mut(len..), canceller.handle()));
+        let first = monoio::select! {
+            r = &mut read => Some(r),
+            _ = monoio::time::timeout(wait, outlet.notify.notified()) => None,
+        };
+        let (res, slice) = match first {
+            Some(r) => r,
+            None => {
+                canceller.cancel();
+                read.await
+            }
+        };
+        *io.buf = slice.into_inner();
+        match res {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => return false,
+            Err(_) => return true,
+        }
+    }
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    let _ = monoio::time::timeout(left, outlet.notify.notified()).await;
+    false
+}
+
 async fn transport_request(
     st: &Rc<ShardState>,
     head: &RequestHead,
@@ -263,6 +320,7 @@ async fn transport_request(
     sid: &str,
     body: &[u8],
     out: &mut Vec<u8>,
+    io: Conn<'_>,
 ) -> bool {
     let keep = head.keep_alive;
     let query = head.target.split_once('?').map_or("", |(_, q)| q);
@@ -330,11 +388,10 @@ async fn transport_request(
             let outlet = PollOutlet::new(name);
             st.open_poll(sid, outlet.clone());
             let wait = Duration::from_secs_f64(st.srv.config.polling_duration.max(0.0));
-            if monoio::time::timeout(wait, outlet.notify.notified())
-                .await
-                .is_err()
-            {
-                debug!("{name} closed due to exceeded duration");
+            if wait_poll(io, &outlet, wait).await {
+                debug!("{name} request aborted by the client");
+                st.poll_aborted(sid, &outlet);
+                return false;
             }
             st.poll_finished(sid, &outlet)
         }

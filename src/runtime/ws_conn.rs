@@ -5,7 +5,7 @@
 use crate::http::RequestHead;
 use crate::server::dispatch::{not_handshaken, WsEnd};
 use crate::server::shard_state::ShardState;
-use crate::session::WsOutlet;
+use crate::session::{Framing, StreamOutlet};
 use crate::sid::Sid;
 use crate::transport::websocket::{self as ws, FrameDecoder, UpgradeRequest, WsError, WsEvent};
 use bytes::{Bytes, BytesMut};
@@ -64,7 +64,7 @@ pub(crate) async fn run(
     if wr.write_all(ws::handshake_response(key)).await.0.is_err() {
         return;
     }
-    let outlet = WsOutlet::new(name);
+    let outlet = StreamOutlet::new(name);
     let writer = monoio::spawn(writer(wr, outlet.clone(), fd));
     let sid = Sid::parse(sid_text);
     let opened = sid.is_some_and(|s| st.open_ws(s, outlet.clone()));
@@ -140,7 +140,7 @@ fn shutdown_fd(fd: RawFd) {
     }
 }
 
-async fn writer(mut wr: OwnedWriteHalf<TcpStream>, outlet: Rc<WsOutlet>, fd: RawFd) {
+pub(crate) async fn writer(mut wr: OwnedWriteHalf<TcpStream>, outlet: Rc<StreamOutlet>, fd: RawFd) {
     let mut scratch: Vec<u8> = Vec::new();
     loop {
         outlet.notify.notified().await;
@@ -175,8 +175,16 @@ async fn writer(mut wr: OwnedWriteHalf<TcpStream>, outlet: Rc<WsOutlet>, fd: Raw
             return;
         }
         if outlet.is_closing() {
-            if let Some(code) = outlet.close_code() {
-                let _ = wr.write_all(ws::close_frame(code, "")).await;
+            match outlet.framing {
+                Framing::Websocket => {
+                    if let Some(code) = outlet.close_code() {
+                        let _ = wr.write_all(ws::close_frame(code, "")).await;
+                    }
+                }
+                // The last chunk ends the htmlfile stream.
+                Framing::Htmlfile => {
+                    let _ = wr.write_all(&b"0\r\n\r\n"[..]).await;
+                }
             }
             let _ = wr.shutdown().await;
             shutdown_fd(fd);

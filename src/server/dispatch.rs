@@ -7,7 +7,7 @@ use super::args::{Args, Message};
 use super::shard_state::{ShardState, Timer};
 use super::socket::{Ack, Socket};
 use crate::protocol::packet::{self, Body, ErrorAdvice, ErrorReason, MessageId, PacketType};
-use crate::session::{Deadline, Encoded, HandshakeData, Outlet, PollOutlet, Session, WsOutlet};
+use crate::session::{Deadline, Encoded, HandshakeData, Outlet, PollOutlet, Session, StreamOutlet};
 use crate::sid::Sid;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
@@ -119,8 +119,8 @@ impl ShardState {
 
     /// A websocket GET/upgrade for `sid` arrived (§4.2). Returns false for an unknown
     /// session (the caller answers `7:::1+0`).
-    pub fn open_ws(self: &Rc<Self>, sid: Sid, outlet: Rc<WsOutlet>) -> bool {
-        self.open(sid, Outlet::Ws(outlet))
+    pub fn open_ws(self: &Rc<Self>, sid: Sid, outlet: Rc<StreamOutlet>) -> bool {
+        self.open(sid, Outlet::Stream(outlet))
     }
 
     /// A polling GET for `sid` arrived (§3.5): it becomes the current transport; buffered
@@ -140,6 +140,31 @@ impl ShardState {
             self.transport_closed(sid);
         }
         packets
+    }
+
+    /// The client aborted the pending poll `outlet`: its packets go back to the
+    /// front of the session buffer, and the transport closes now.
+    pub fn poll_aborted(&self, sid: Sid, outlet: &Rc<PollOutlet>) {
+        let mut packets = outlet.finish();
+        let current = {
+            let mut ss = self.sessions.borrow_mut();
+            match ss.get_mut(&sid) {
+                Some(s) if !s.ended => {
+                    packets.append(&mut s.buffer);
+                    s.buffer = packets;
+                    matches!(&s.outlet, Some(Outlet::Poll(p)) if Rc::ptr_eq(p, outlet))
+                }
+                _ => false,
+            }
+        };
+        if current {
+            self.transport_closed(sid);
+        }
+    }
+
+    /// A stream transport (websocket, flashsocket, htmlfile) GET/upgrade arrived.
+    pub fn open_stream(self: &Rc<Self>, sid: Sid, outlet: Rc<StreamOutlet>) -> bool {
+        self.open(sid, Outlet::Stream(outlet))
     }
 
     /// Packets a session left queued when it was disconnected without an open transport
@@ -225,7 +250,7 @@ impl ShardState {
         let gen = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(sid) else { return };
-            if s.hb_scheduled || !s.open || !matches!(s.outlet, Some(Outlet::Ws(_))) {
+            if s.hb_scheduled || !s.open || !matches!(s.outlet, Some(Outlet::Stream(_))) {
                 return;
             }
             s.hb_scheduled = true;
@@ -239,11 +264,11 @@ impl ShardState {
     }
 
     /// The reader of websocket `outlet` for `sid` stopped.
-    pub fn ws_closed(self: &Rc<Self>, sid: Sid, outlet: &Rc<WsOutlet>, why: WsEnd) {
+    pub fn ws_closed(self: &Rc<Self>, sid: Sid, outlet: &Rc<StreamOutlet>, why: WsEnd) {
         let current = {
             let ss = self.sessions.borrow();
             ss.get(&sid).is_some_and(|s| {
-                !s.ended && matches!(&s.outlet, Some(Outlet::Ws(w)) if Rc::ptr_eq(w, outlet))
+                !s.ended && matches!(&s.outlet, Some(Outlet::Stream(w)) if Rc::ptr_eq(w, outlet))
             })
         };
         if !current {

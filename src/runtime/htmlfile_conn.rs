@@ -1,0 +1,70 @@
+//! An htmlfile stream (PROTOCOL.md §3.4): a chunked HTML response that stays open, one
+//! `<script>_("…");</script>` chunk per packet, heartbeats included. The client sends with
+//! POSTs on other connections; this one only watches for the client going away.
+
+use super::conn::read_into;
+use super::ws_conn::writer;
+use crate::protocol::handshake::HTMLFILE_PREAMBLE;
+use crate::server::dispatch::not_handshaken;
+use crate::server::dispatch::WsEnd;
+use crate::server::shard_state::ShardState;
+use crate::session::{htmlfile_chunk, Framing, StreamOutlet};
+use crate::sid::Sid;
+use bytes::BytesMut;
+use monoio::io::{AsyncWriteRentExt, Splitable};
+use monoio::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use tracing::{info, warn};
+
+/// Read size while watching the stream for the client's close.
+const READ_CHUNK: usize = 512;
+
+/// The response head and the 256-byte first chunk.
+fn head() -> Vec<u8> {
+    let mut v = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    v.extend_from_slice(format!("{:x}\r\n", HTMLFILE_PREAMBLE.len()).as_bytes());
+    v.extend_from_slice(HTMLFILE_PREAMBLE.as_bytes());
+    v.extend_from_slice(b"\r\n");
+    v
+}
+
+/// Serve an htmlfile GET for `sid` on `stream` until the stream ends.
+pub(crate) async fn run(
+    st: Rc<ShardState>,
+    stream: TcpStream,
+    mut buf: BytesMut,
+    sid: Option<Sid>,
+) {
+    let fd = stream.as_raw_fd();
+    let (mut rd, mut wr) = stream.into_split();
+    if wr.write_all(head()).await.0.is_err() {
+        return;
+    }
+    let outlet = StreamOutlet::with_framing("htmlfile", Framing::Htmlfile);
+    let writer = monoio::spawn(writer(wr, outlet.clone(), fd));
+    let opened = sid.is_some_and(|s| st.open_stream(s, outlet.clone()));
+    let Some(sid) = sid.filter(|_| opened) else {
+        warn!("client not handshaken client should reconnect");
+        outlet.push(htmlfile_chunk(not_handshaken().as_str()));
+        outlet.close(None);
+        info!("transport end (error)");
+        writer.await;
+        return;
+    };
+    buf.clear();
+    let end = loop {
+        if outlet.is_closing() || outlet.is_dead() {
+            break WsEnd::Server;
+        }
+        match read_into(&mut rd, &mut buf, READ_CHUNK).await {
+            Ok(0) => break WsEnd::SocketEnd,
+            // Nothing is expected on this connection; drop whatever comes.
+            Ok(_) => buf.clear(),
+            Err(_) => break WsEnd::Server,
+        }
+    };
+    st.ws_closed(sid, &outlet, end);
+    outlet.close(None);
+    writer.await;
+}
