@@ -252,3 +252,59 @@ fn aborted_poll_keeps_packets_for_the_next_one() {
     h.shutdown();
     h.wait();
 }
+
+#[test]
+fn flash_policy_listener_inline_answer_and_flashsocket_upgrade() {
+    use std::io::{Read, Write};
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = free.local_addr().expect("addr").port();
+    drop(free);
+    let port_s = port.to_string();
+    let h = start(&[
+        ("transports", "websocket,flashsocket"),
+        ("flash policy port", &port_s),
+        ("origins", "example.com:80 *:8080"),
+    ]);
+    let a = h.local_addr();
+    let want = "<?xml version=\"1.0\"?><!DOCTYPE cross-domain-policy SYSTEM \"http://www.macromedia.com/xml/dtds/cross-domain-policy.dtd\"><cross-domain-policy><allow-access-from domain=\"example.com\" to-ports=\"80\"/><allow-access-from domain=\"*\" to-ports=\"8080\"/></cross-domain-policy>";
+    // The dedicated listener answers without waiting for a request.
+    let mut got = String::new();
+    for _ in 0..50 {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let _ = s.read_to_string(&mut got);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(got, want);
+    // Inline on the main port, even when the request arrives in two pieces.
+    let mut s = std::net::TcpStream::connect(a).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    s.write_all(b"<policy-file-").expect("write");
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(b"request/>\0").expect("write");
+    let mut inline = String::new();
+    let _ = s.read_to_string(&mut inline);
+    assert_eq!(inline, want);
+    // flashsocket is the websocket transport under its own name.
+    let (_, _, body) = http(
+        a,
+        "GET /socket.io/1/?t=1 HTTP/1.1\r\nHost: x\r\nOrigin: http://example.com\r\nConnection: close\r\n\r\n",
+    );
+    assert!(body.ends_with(":websocket,flashsocket"), "{body}");
+    let sid = body.split(':').next().expect("sid").to_owned();
+    let mut s = std::net::TcpStream::connect(a).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    write!(s, "GET /socket.io/1/flashsocket/{sid} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: http://example.com\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").expect("write");
+    let mut buf = Vec::new();
+    let mut tmp = [0u8; 1024];
+    while !buf.ends_with(b"\x81\x031::") {
+        let n = s.read(&mut tmp).expect("read");
+        assert!(n > 0);
+        buf.extend_from_slice(&tmp[..n]);
+    }
+    assert!(buf.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+    h.shutdown();
+    h.wait();
+}

@@ -49,8 +49,6 @@ const INACTIVE: &[&str] = &[
     "browser client expires",
     "browser client gzip",
     "browser client path",
-    "flash policy server",
-    "flash policy port",
     "match origin protocol",
 ];
 
@@ -62,20 +60,6 @@ fn inactive_notices(cfg: &Config) -> Vec<String> {
         v.push(
             "browser client: not served by this build yet (static paths answer 404); \
              load socket.io.js from your own static files"
-                .to_owned(),
-        );
-    }
-    if cfg.transport_names().contains(&"htmlfile") {
-        v.push(
-            "transport htmlfile: not active in this build yet (its requests are answered \
-             7:::1+0 so clients fall back to the next transport)"
-                .to_owned(),
-        );
-    }
-    if cfg.transport_names().contains(&"flashsocket") && cfg.flash_policy_server {
-        v.push(
-            "flash policy server: only the inline <policy-file-request/> answer on the main \
-             port is active; the dedicated listener comes later"
                 .to_owned(),
         );
     }

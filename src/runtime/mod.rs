@@ -3,6 +3,7 @@
 
 pub(crate) mod bus;
 pub(crate) mod conn;
+pub(crate) mod flash;
 pub(crate) mod htmlfile_conn;
 pub(crate) mod listener;
 pub(crate) mod shard;

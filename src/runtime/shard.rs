@@ -80,6 +80,11 @@ async fn shard_main(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume:
         }
     };
     monoio::spawn(timer_task(st.clone()));
+    if id == 0 {
+        if let Some(port) = super::flash::policy_port(&st) {
+            monoio::spawn(super::flash::serve(st.clone(), port));
+        }
+    }
     monoio::spawn(accept_loop(st.clone(), listener));
     bus_loop(st.clone(), rx).await;
     st.stopping.set(true);
