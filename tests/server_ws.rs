@@ -230,3 +230,24 @@ fn bad_http_heads_get_clear_statuses_and_others_keep_working() {
     h.shutdown();
     h.wait();
 }
+
+#[test]
+fn destroy_upgrade_closes_foreign_upgrades_unless_disabled() {
+    let up = "GET /other HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+    let h = test_app();
+    assert_eq!(
+        common::http(h.local_addr(), up).0,
+        0,
+        "closed without a response"
+    );
+    h.shutdown();
+    h.wait();
+    let h = start(|io| {
+        io.set("destroy upgrade", false).expect("option");
+        sio09::apps::test_app::install(io);
+    });
+    let (status, _, body) = common::http(h.local_addr(), up);
+    assert_eq!((status, body.as_str()), (200, "probe app: GET /other"));
+    h.shutdown();
+    h.wait();
+}

@@ -177,10 +177,13 @@ pub(crate) async fn serve(
                     ws_conn::run(st.clone(), stream, buf, &head, &sid, name).await;
                     return;
                 }
-                _ => {
+                _ if cfg.destroy_upgrade => {
                     debug!("destroying non-socket.io upgrade");
                     return;
                 }
+                // `destroy upgrade` off (§4.12): the upgrade goes to the application's
+                // request handler like any request outside the resource.
+                _ => {}
             }
         }
         let route = http::route(&head.target, &cfg.resource, |_| false, cfg.browser_client);
