@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod apps;
+pub mod assets;
 pub mod config;
 pub mod http;
 pub mod log;

@@ -40,29 +40,12 @@ struct Cli {
 }
 
 /// Options parsed and validated now whose machinery a later milestone builds.
-const INACTIVE: &[&str] = &[
-    "store",
-    "browser client",
-    "browser client cache",
-    "browser client minification",
-    "browser client etag",
-    "browser client expires",
-    "browser client gzip",
-    "browser client path",
-    "match origin protocol",
-];
+const INACTIVE: &[&str] = &["store", "match origin protocol"];
 
 /// Start-up notices for features that are on by default but whose machinery a later
 /// milestone builds, so an operator is never surprised by a silent gap.
 fn inactive_notices(cfg: &Config) -> Vec<String> {
     let mut v = Vec::new();
-    if cfg.browser_client {
-        v.push(
-            "browser client: not served by this build yet (static paths answer 404); \
-             load socket.io.js from your own static files"
-                .to_owned(),
-        );
-    }
     if cfg.store != sio09::config::StoreSpec::Memory {
         v.push("store: only the in-process memory store is active in this build".to_owned());
     }

@@ -47,6 +47,13 @@ pub(crate) async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> boo
     matches!(read_into(stream, buf, READ_CHUNK).await, Ok(n) if n > 0)
 }
 
+async fn write_bytes(stream: &mut TcpStream, b: bytes::Bytes) -> bool {
+    if b.is_empty() {
+        return true;
+    }
+    stream.write_all(b).await.0.is_ok()
+}
+
 async fn write(stream: &mut TcpStream, out: Vec<u8>) -> bool {
     let (r, _) = stream.write_all(out).await;
     r.is_ok()
@@ -186,7 +193,13 @@ pub(crate) async fn serve(
                 _ => {}
             }
         }
-        let route = http::route(&head.target, &cfg.resource, |_| false, cfg.browser_client);
+        let assets = &st.srv.assets;
+        let route = http::route(
+            &head.target,
+            &cfg.resource,
+            |p| assets.is_static(p),
+            cfg.browser_client,
+        );
         if let Route::Transport { sid, .. } = &route {
             if let Some(o) = owner_of(&st, sid) {
                 hand_off(&st, stream, buf, peer, o);
@@ -216,17 +229,18 @@ pub(crate) async fn serve(
         match route {
             Route::NotOurs => app_fallback(&st, &head, &body, &mut out),
             Route::Static(path) => {
-                // The browser client is served by a later milestone; say so plainly.
-                info!(
-                    "static file {path} requested; the browser client is not served by this build"
-                );
-                http::response::plain(
-                    &mut out,
-                    404,
-                    "text/plain",
-                    b"Not found: this sio09 build does not serve the browser client yet.",
-                    keep,
-                );
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let r = st.srv.assets.respond(path, &head, now, keep);
+                debug!("served static content {path}");
+                if !write_bytes(&mut stream, r.head).await
+                    || !write_bytes(&mut stream, r.body).await
+                    || !keep
+                {
+                    return;
+                }
+                continue;
             }
             Route::Welcome => {
                 info!("unhandled socket.io url");

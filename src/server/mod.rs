@@ -67,6 +67,8 @@ pub(crate) struct ServerInner {
     pub transport_names: Vec<&'static str>,
     /// The parsed `origins` setting.
     pub origins: crate::http::Origins,
+    /// The browser client files, loaded once at start.
+    pub assets: crate::assets::Assets,
 }
 
 impl ServerInner {
@@ -127,6 +129,7 @@ pub struct Server {
     authorization: Option<AuthFn>,
     fallback: Option<FallbackFn>,
     store: Arc<dyn Store>,
+    client_handler: Option<crate::assets::ClientHandler>,
 }
 
 impl Default for Server {
@@ -149,6 +152,7 @@ impl Server {
             authorization: None,
             fallback: None,
             store: Arc::new(MemoryStore::new()),
+            client_handler: None,
         }
     }
 
@@ -240,6 +244,16 @@ impl Server {
         self
     }
 
+    /// `browser client handler`: answer every static browser-client request yourself
+    /// (path after the resource, request head, keep-alive) instead of the built-in files.
+    pub fn browser_client_handler(
+        &mut self,
+        f: impl Fn(&str, &RequestHead, bool) -> crate::assets::StaticResponse + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.client_handler = Some(Arc::new(f));
+        self
+    }
+
     /// Replace the store (default: [`MemoryStore`]).
     pub fn store(&mut self, store: Arc<dyn Store>) -> &mut Self {
         self.store = store;
@@ -256,6 +270,11 @@ impl Server {
             .collect();
         let transport_names = self.config.transport_names();
         let origins = crate::http::Origins::from_list(&self.config.origins);
+        let (mut assets, warnings) = crate::assets::Assets::load(&self.config);
+        for w in warnings {
+            tracing::warn!("{w}");
+        }
+        assets.set_handler(self.client_handler);
         let inner = Arc::new(ServerInner {
             config: self.config,
             namespaces: self.namespaces,
@@ -266,6 +285,7 @@ impl Server {
             shards: OnceLock::new(),
             transport_names,
             origins,
+            assets,
         });
         crate::runtime::start(inner, addr)
     }
