@@ -7,7 +7,9 @@ use super::args::{Args, Message};
 use super::shard_state::{ShardState, Timer};
 use super::socket::{Ack, Socket};
 use crate::protocol::packet::{self, Body, ErrorAdvice, ErrorReason, MessageId, PacketType};
-use crate::session::{Deadline, Encoded, HandshakeData, Outlet, PollOutlet, Session, StreamOutlet};
+use crate::session::{
+    Deadline, Encoded, Framing, HandshakeData, Outlet, PollOutlet, Session, StreamOutlet,
+};
 use crate::sid::Sid;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
@@ -227,8 +229,21 @@ impl ShardState {
             }
             s.open = true;
             s.bump(Deadline::CloseTimeout);
-            for p in std::mem::take(&mut s.buffer) {
-                outlet.write(&p);
+            let buffered = std::mem::take(&mut s.buffer);
+            match &outlet {
+                // §4.2 step 1: the buffer goes out as one payload (one htmlfile chunk);
+                // websockets carry one packet per frame.
+                Outlet::Stream(w) if w.framing == Framing::Htmlfile && buffered.len() > 1 => {
+                    let texts: Vec<&str> = buffered.iter().map(|p| p.as_str()).collect();
+                    let mut payload = String::new();
+                    crate::protocol::payload::encode_payload(&texts, &mut payload);
+                    w.push(crate::session::htmlfile_chunk(&payload));
+                }
+                _ => {
+                    for p in &buffered {
+                        outlet.write(p);
+                    }
+                }
             }
             let first = !s.connected;
             if first {
