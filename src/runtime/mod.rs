@@ -6,6 +6,7 @@ pub(crate) mod conn;
 pub(crate) mod flash;
 pub(crate) mod htmlfile_conn;
 pub(crate) mod listener;
+pub(crate) mod poll_conn;
 pub(crate) mod shard;
 pub mod timers;
 pub(crate) mod ws_conn;

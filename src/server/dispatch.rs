@@ -7,9 +7,7 @@ use super::args::{Args, Message};
 use super::shard_state::{ShardState, Timer};
 use super::socket::{Ack, Socket};
 use crate::protocol::packet::{self, Body, ErrorAdvice, ErrorReason, MessageId, PacketType};
-use crate::session::{
-    Deadline, Encoded, Framing, HandshakeData, Outlet, PollOutlet, Session, StreamOutlet,
-};
+use crate::session::{Deadline, Encoded, Framing, HandshakeData, Outlet, Session, StreamOutlet};
 use crate::sid::Sid;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
@@ -125,80 +123,12 @@ impl ShardState {
         self.open(sid, Outlet::Stream(outlet))
     }
 
-    /// A polling GET for `sid` arrived (§3.5): it becomes the current transport; buffered
-    /// packets (and `1::` for a new session) are queued on it at once.
-    pub fn open_poll(self: &Rc<Self>, sid: Sid, outlet: Rc<PollOutlet>) -> bool {
-        self.open(sid, Outlet::Poll(outlet))
-    }
-
-    /// The pending poll `outlet` of `sid` answers now: take its packets, and close the
-    /// transport (the close timeout starts) if it is still the current one.
-    pub fn poll_finished(&self, sid: Sid, outlet: &Rc<PollOutlet>) -> Vec<Encoded> {
-        let packets = outlet.finish();
-        let current = self.sessions.borrow().get(&sid).is_some_and(|s| {
-            !s.ended && matches!(&s.outlet, Some(Outlet::Poll(p)) if Rc::ptr_eq(p, outlet))
-        });
-        if current {
-            self.transport_closed(sid);
-        }
-        packets
-    }
-
-    /// The client aborted the pending poll `outlet`: its packets go back to the
-    /// front of the session buffer, and the transport closes now.
-    pub fn poll_aborted(&self, sid: Sid, outlet: &Rc<PollOutlet>) {
-        let mut packets = outlet.finish();
-        let current = {
-            let mut ss = self.sessions.borrow_mut();
-            match ss.get_mut(&sid) {
-                Some(s) if !s.ended => {
-                    packets.append(&mut s.buffer);
-                    s.buffer = packets;
-                    matches!(&s.outlet, Some(Outlet::Poll(p)) if Rc::ptr_eq(p, outlet))
-                }
-                _ => false,
-            }
-        };
-        if current {
-            self.transport_closed(sid);
-        }
-    }
-
     /// A stream transport (websocket, flashsocket, htmlfile) GET/upgrade arrived.
     pub fn open_stream(self: &Rc<Self>, sid: Sid, outlet: Rc<StreamOutlet>) -> bool {
         self.open(sid, Outlet::Stream(outlet))
     }
 
-    /// Packets a session left queued when it was disconnected without an open transport
-    /// the next poll gets them instead of `7:::1+0`.
-    pub fn take_tombstone(&self, sid: &Sid) -> Option<Vec<Encoded>> {
-        self.tombstones.borrow_mut().remove(sid)
-    }
-
-    /// A POST carried packets for `sid` (§3.7): connect the session if this is its first
-    /// request (Q-23: `1::` waits for the first GET), then process each packet in order.
-    pub fn post_packets(self: &Rc<Self>, sid: Sid, body: &str) {
-        let first = {
-            let mut ss = self.sessions.borrow_mut();
-            let Some(s) = ss.get_mut(&sid) else { return };
-            if s.ended {
-                return;
-            }
-            let first = !s.connected;
-            if first {
-                Self::mark_connected(s);
-            }
-            first
-        };
-        if first {
-            self.nsp_connect(sid, 0, "");
-        }
-        for p in crate::protocol::payload::decode_payload(body) {
-            self.on_text(sid, p);
-        }
-    }
-
-    fn mark_connected(s: &mut Session) {
+    pub(crate) fn mark_connected(s: &mut Session) {
         s.connected = true;
         s.issued = None;
         s.bump(Deadline::HandshakeExpiry);
@@ -211,7 +141,7 @@ impl ShardState {
         }
     }
 
-    fn open(self: &Rc<Self>, sid: Sid, outlet: Outlet) -> bool {
+    pub(crate) fn open(self: &Rc<Self>, sid: Sid, outlet: Outlet) -> bool {
         let first = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else {
@@ -300,7 +230,7 @@ impl ShardState {
 
     /// The current transport closed without ending the session: buffer and start the
     /// close timeout (§4.3, §4.5).
-    fn transport_closed(&self, sid: Sid) {
+    pub(crate) fn transport_closed(&self, sid: Sid) {
         let gen = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else { return };

@@ -6,6 +6,7 @@ pub mod args;
 pub(crate) mod dispatch;
 mod handshake;
 pub mod namespace;
+mod polling;
 pub mod rooms;
 pub(crate) mod shard_state;
 pub mod socket;

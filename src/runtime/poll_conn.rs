@@ -1,0 +1,218 @@
+//! Plain HTTP requests that name a session (PROTOCOL.md §1.9, §1.16, §3.5–§3.7): the
+//! xhr-polling and jsonp-polling long polls, POSTs of every HTTP transport, `?disconnect`,
+//! CORS preflight and 405.
+
+use super::conn::READ_CHUNK;
+use crate::http::{self, RequestHead};
+use crate::protocol::{handshake as hs, payload};
+use crate::server::dispatch::not_handshaken;
+use crate::server::shard_state::ShardState;
+use crate::session::PollOutlet;
+use crate::sid::Sid;
+use bytes::BytesMut;
+use monoio::buf::IoBufMut;
+use monoio::io::{CancelableAsyncReadRent, Canceller};
+use monoio::net::TcpStream;
+use std::rc::Rc;
+use std::time::Duration;
+use tracing::{debug, info, warn};
+
+/// The connection a request arrived on (a pending poll watches it for an abort).
+pub(crate) struct Conn<'a> {
+    pub(crate) stream: &'a mut TcpStream,
+    pub(crate) buf: &'a mut BytesMut,
+}
+
+/// Wait until the pending poll `outlet` has something to say or `wait` passes. Returns
+/// true when the client went away meanwhile (Q-21: the poll is aborted at once).
+async fn wait_poll(io: Conn<'_>, outlet: &PollOutlet, wait: Duration) -> bool {
+    let deadline = std::time::Instant::now() + wait;
+    if !outlet.notify.is_set() {
+        let canceller = Canceller::new();
+        if io.buf.capacity() - io.buf.len() < READ_CHUNK / 2 {
+            io.buf.reserve(READ_CHUNK);
+        }
+        let len = io.buf.len();
+        let b = std::mem::take(io.buf);
+        let mut read = std::pin::pin!(io
+            .stream
+            .cancelable_read(b.slice_mut(len..), canceller.handle()));
+        let first = monoio::select! {
+            r = &mut read => Some(r),
+            _ = monoio::time::timeout(wait, outlet.notify.notified()) => None,
+        };
+        let (res, slice) = match first {
+            Some(r) => r,
+            None => {
+                canceller.cancel();
+                read.await
+            }
+        };
+        *io.buf = slice.into_inner();
+        match res {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => return false,
+            Err(_) => return true,
+        }
+    }
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    let _ = monoio::time::timeout(left, outlet.notify.notified()).await;
+    false
+}
+
+/// A plain HTTP request naming a session. Returns false when the connection must be
+/// closed without an answer (§1.9).
+pub(crate) async fn transport_request(
+    st: &Rc<ShardState>,
+    head: &RequestHead,
+    transport: &str,
+    sid: &str,
+    body: &[u8],
+    out: &mut Vec<u8>,
+    io: Conn<'_>,
+) -> bool {
+    let keep = head.keep_alive;
+    let query = head.target.split_once('?').map_or("", |(_, q)| q);
+    if http::query_has(query, "disconnect") {
+        // disconnect whatever the transport state.
+        if let Some(sid) = Sid::parse(sid) {
+            st.force_disconnect(&sid);
+        }
+        http::response::disconnect_ok(out, keep);
+        return true;
+    }
+    let Some(name) = st
+        .srv
+        .transport_names
+        .iter()
+        .copied()
+        .find(|t| *t == transport)
+    else {
+        warn!("unknown transport: \"{transport}\"");
+        return false;
+    };
+    match head.method {
+        http::Method::Get | http::Method::Post => {}
+        http::Method::Options => {
+            http::response::preflight(
+                out,
+                head.header("origin"),
+                head.header("access-control-request-headers"),
+                keep,
+            );
+            return true;
+        }
+        _ => {
+            http::response::method_not_allowed(out, keep);
+            return true;
+        }
+    }
+    if name == "websocket" || name == "flashsocket" {
+        warn!("websocket connection invalid");
+        return false;
+    }
+    let origin = head.origin();
+    let sid = Sid::parse(sid);
+    if matches!(head.method, http::Method::Post) {
+        http::response::post_ok(out, origin, keep);
+        if let Some(sid) = sid.filter(|s| st.has_session(s)) {
+            if let Some(text) = post_text(name, body) {
+                debug!("{name} received data packet {text}");
+                st.post_packets(sid, &text);
+            }
+        }
+        return true;
+    }
+    if name == "htmlfile" {
+        // The htmlfile stream is built by a later milestone; until then every htmlfile
+        // request is answered as for an unknown session so the client moves on.
+        warn!("transport htmlfile is not active in this build");
+        let mut html = String::from(hs::HTMLFILE_PREAMBLE);
+        hs::htmlfile_wrap(not_handshaken().as_str(), &mut html);
+        http::response::plain(out, 200, "text/html; charset=UTF-8", html.as_bytes(), false);
+        return true;
+    }
+    let packets = match sid {
+        Some(sid) if st.has_session(&sid) => {
+            let outlet = PollOutlet::new(name);
+            st.open_poll(sid, outlet.clone());
+            let wait = Duration::from_secs_f64(st.srv.config.polling_duration.max(0.0));
+            if wait_poll(io, &outlet, wait).await {
+                debug!("{name} request aborted by the client");
+                st.poll_aborted(sid, &outlet);
+                return false;
+            }
+            st.poll_finished(sid, &outlet)
+        }
+        Some(sid) => match st.take_tombstone(&sid) {
+            Some(p) => p,
+            None => {
+                warn!("client not handshaken client should reconnect");
+                info!("transport end (error)");
+                vec![not_handshaken()]
+            }
+        },
+        None => {
+            warn!("client not handshaken client should reconnect");
+            vec![not_handshaken()]
+        }
+    };
+    let mut text = String::new();
+    if packets.is_empty() {
+        text.push_str("8::");
+    } else {
+        let strs: Vec<&str> = packets.iter().map(|p| p.as_str()).collect();
+        payload::encode_payload(&strs, &mut text);
+    }
+    debug!("{name} writing {text}");
+    if name == "jsonp-polling" {
+        let idx = http::query_get(query, "i")
+            .filter(|i| hs::is_jsonp_index(i))
+            .map_or_else(|| "0".to_owned(), |c| c.into_owned());
+        let mut js = String::with_capacity(text.len() + 16);
+        hs::jsonp_wrap(&idx, &text, &mut js);
+        http::response::write_response(
+            out,
+            200,
+            Some("text/javascript; charset=UTF-8"),
+            &[("Connection", "Keep-Alive"), ("X-XSS-Protection", "0")],
+            js.as_bytes(),
+            keep,
+        );
+    } else {
+        let mut hdrs: Vec<(&str, &str)> = vec![("Connection", "Keep-Alive")];
+        if let Some(o) = origin {
+            hdrs.extend(http::response::cors_headers(o));
+        }
+        http::response::write_response(
+            out,
+            200,
+            Some("text/plain; charset=UTF-8"),
+            &hdrs,
+            text.as_bytes(),
+            keep,
+        );
+    }
+    true
+}
+
+/// The packet text of a POST body: the whole body for xhr-polling (decoded once, Q-39),
+/// the JSON string in the `d` form field for jsonp-polling (Q-9: a bad `d` is logged
+/// and ignored).
+fn post_text(transport: &str, body: &[u8]) -> Option<String> {
+    if transport != "jsonp-polling" {
+        return Some(String::from_utf8_lossy(body).into_owned());
+    }
+    let Some(d) = http::form_field(body, "d") else {
+        warn!("jsonp-polling POST without a d= field ignored");
+        return None;
+    };
+    match crate::protocol::json::parse(&d) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => {
+            warn!("jsonp-polling POST whose d= is not a JSON string ignored");
+            None
+        }
+    }
+}
