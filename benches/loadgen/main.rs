@@ -173,16 +173,34 @@ struct Sample {
     self_cpu: u64,
     /// Server CPU (µs), when known.
     server_cpu: Option<u64>,
+    /// `(busy, softirq, total)` jiffies of the generator's CPUs.
+    gen_cores: Option<(u64, u64, u64)>,
+    /// `(busy, softirq, total)` jiffies of the server's CPUs.
+    server_cores: Option<(u64, u64, u64)>,
 }
 
 /// Take a [`Sample`].
-fn sample(pid: Option<u32>) -> Sample {
+fn sample(pid: Option<u32>, gen_cpus: &[usize], server_cpus: &[usize]) -> Sample {
     Sample {
         self_cpu: metrics::self_cpu_us(),
         server_cpu: pid.and_then(metrics::proc_cpu_us),
+        gen_cores: metrics::cpu_jiffies(gen_cpus),
+        server_cores: pid.and_then(|_| metrics::cpu_jiffies(server_cpus)),
     }
 }
 
+/// `(busy %, softirq %)` of a set of CPUs between two jiffy samples.
+fn cores_pct(a: Option<(u64, u64, u64)>, b: Option<(u64, u64, u64)>) -> Option<(f64, f64)> {
+    let ((b0, s0, t0), (b1, s1, t1)) = (a?, b?);
+    let t = t1.checked_sub(t0).filter(|&t| t > 0)? as f64;
+    Some((
+        b1.saturating_sub(b0) as f64 * 100.0 / t,
+        s1.saturating_sub(s0) as f64 * 100.0 / t,
+    ))
+}
+
+/// Entry point: parse the command line and run; exit status 0 = valid run, 1 = invalid run
+/// (errors, lost or duplicate messages), 2 = could not run.
 fn main() {
     let cli = Cli::parse();
     if let Err(e) = real_main(cli) {
@@ -312,6 +330,9 @@ fn real_main(cli: Cli) -> Result<(), String> {
     let connect_secs = (now_ns() - c0) as f64 / 1e9;
     let failed = g.failed.load(Ordering::Acquire);
     let connected = g.ready.load(Ordering::Acquire);
+    if connected == 0 {
+        return Err(format!("no client could connect to {}", cli.url));
+    }
     eprintln!(
         "{connected}/{expect} clients ready in {connect_secs:.2}s ({failed} failed); driver {driver_name}; running {:?} for {}s + {}s warmup",
         cli.scenario, cli.duration, cli.warmup
@@ -324,11 +345,16 @@ fn real_main(cli: Cli) -> Result<(), String> {
     g.measure_start.store(ms, Ordering::Relaxed);
     g.end.store(end, Ordering::Relaxed);
     g.t0.store(t0, Ordering::Release);
+    let gen_cpus = metrics::allowed_cpus(None);
+    let server_cpus = cli
+        .server_pid
+        .map(|p| metrics::allowed_cpus(Some(p)))
+        .unwrap_or_default();
     sleep_until(ms);
-    let s0 = sample(cli.server_pid);
+    let s0 = sample(cli.server_pid, &gen_cpus, &server_cpus);
     let w0 = now_ns();
     sleep_until(end);
-    let s1 = sample(cli.server_pid);
+    let s1 = sample(cli.server_pid, &gen_cpus, &server_cpus);
     let w1 = now_ns();
     let rss = cli.server_pid.and_then(metrics::proc_rss_kb);
 
@@ -342,7 +368,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             Err(_) => break,
         }
     }
-    let report = Report::build(
+    let mut report = Report::build(
         &cli,
         &results,
         &g,
@@ -355,6 +381,10 @@ fn real_main(cli: Cli) -> Result<(), String> {
         rss,
         driver_name,
     );
+    report.gen_cores = cores_pct(s0.gen_cores, s1.gen_cores);
+    report.server_cores = cores_pct(s0.server_cores, s1.server_cores);
+    report.gen_cpus = gen_cpus;
+    report.server_cpus = server_cpus;
     report.print(cli.json);
     std::process::exit(if report.valid { 0 } else { 1 });
 }
@@ -403,6 +433,14 @@ struct Report {
     rss: Option<(u64, u64)>,
     /// I/O driver used.
     driver: &'static str,
+    /// CPUs the generator may run on.
+    gen_cpus: Vec<usize>,
+    /// `(busy %, softirq %)` of those CPUs over the window (all processes, kernel included).
+    gen_cores: Option<(f64, f64)>,
+    /// CPUs the server may run on.
+    server_cpus: Vec<usize>,
+    /// `(busy %, softirq %)` of those CPUs over the window.
+    server_cores: Option<(f64, f64)>,
     /// Whether the run counts.
     valid: bool,
 }
@@ -481,7 +519,7 @@ impl Report {
             rate: msgs as f64 / window,
             sent,
             hist,
-            errors: errors + failed as u64,
+            errors,
             lost,
             dups,
             samples,
@@ -497,13 +535,24 @@ impl Report {
             }),
             rss,
             driver,
+            gen_cpus: Vec::new(),
+            gen_cores: None,
+            server_cpus: Vec::new(),
+            server_cores: None,
             valid,
         }
     }
 
-    /// Whether the generator, not the server, probably limited the run.
+    /// Whether the generator probably limited the run: its threads used at least 90 % of a
+    /// core each, or it runs on CPUs of its own (none shared with the server) and those were
+    /// at least 95 % busy (loopback softirq work for its sockets counts there, not in its
+    /// process time).
     fn generator_bound(&self) -> bool {
+        let own_cores = !self.gen_cpus.is_empty()
+            && !self.server_cpus.is_empty()
+            && self.gen_cpus.iter().all(|c| !self.server_cpus.contains(c));
         self.gen_cpu_pct >= 90.0 * self.threads as f64
+            || (own_cores && self.gen_cores.is_some_and(|(busy, _)| busy >= 95.0))
     }
 
     /// Print the human report (stdout, or stderr with `json`) and the JSON line.
@@ -555,15 +604,29 @@ impl Report {
         }
         let _ = writeln!(
             h,
-            "generator CPU: {:.1}% ({} thread(s)){}",
+            "generator CPU: {:.1}% process time ({} thread(s)){}",
             self.gen_cpu_pct,
             self.threads,
             if self.generator_bound() {
-                "  <- generator-bound: server numbers are a lower bound"
+                "  <- generator-bound: the server may have more to give"
             } else {
                 ""
             }
         );
+        if let Some((busy, soft)) = self.gen_cores {
+            let _ = writeln!(
+                h,
+                "generator CPU(s) {:?}: {busy:.1}% busy (all processes; softirq {soft:.1}%)",
+                self.gen_cpus
+            );
+        }
+        if let Some((busy, soft)) = self.server_cores {
+            let _ = writeln!(
+                h,
+                "server CPU(s) {:?}: {busy:.1}% busy (all processes; softirq {soft:.1}%)",
+                self.server_cpus
+            );
+        }
         if let (Some(pct), Some(per)) = (self.server_cpu_pct, self.server_us_per_msg) {
             let _ = write!(h, "server CPU: {pct:.1}%, {per:.2} µs per {}", one);
             if let Some((rss, hwm)) = self.rss {
@@ -600,6 +663,12 @@ impl Report {
                 "gen_cpu_pct": self.gen_cpu_pct,
                 "gen_threads": self.threads,
                 "generator_bound": self.generator_bound(),
+                "gen_cpus": self.gen_cpus,
+                "gen_cores_busy_pct": self.gen_cores.map(|c| c.0),
+                "gen_cores_softirq_pct": self.gen_cores.map(|c| c.1),
+                "server_cpus": self.server_cpus,
+                "server_cores_busy_pct": self.server_cores.map(|c| c.0),
+                "server_cores_softirq_pct": self.server_cores.map(|c| c.1),
                 "server_cpu_pct": self.server_cpu_pct,
                 "server_cpu_us_per_msg": self.server_us_per_msg,
                 "server_rss_kb": self.rss.map(|r| r.0),

@@ -141,6 +141,58 @@ pub fn raise_nofile() -> u64 {
     }
 }
 
+/// The CPUs process `pid` (or this process, for `None`) may run on, from `Cpus_allowed_list`.
+pub fn allowed_cpus(pid: Option<u32>) -> Vec<usize> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    let Ok(s) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Some(line) = s.lines().find(|l| l.starts_with("Cpus_allowed_list:")) else {
+        return Vec::new();
+    };
+    let mut v = Vec::new();
+    for part in line["Cpus_allowed_list:".len()..].trim().split(',') {
+        let mut ends = part.split('-').map(|x| x.trim().parse::<usize>());
+        match (ends.next(), ends.next()) {
+            (Some(Ok(a)), Some(Ok(b))) => v.extend(a..=b),
+            (Some(Ok(a)), None) => v.push(a),
+            _ => {}
+        }
+    }
+    v
+}
+
+/// Per-CPU `(busy, softirq, total)` jiffies from `/proc/stat` for the given CPUs, summed.
+/// Busy is everything but idle and iowait (user, nice, system, irq, softirq, steal).
+pub fn cpu_jiffies(cpus: &[usize]) -> Option<(u64, u64, u64)> {
+    let s = std::fs::read_to_string("/proc/stat").ok()?;
+    let (mut busy, mut soft, mut total) = (0, 0, 0);
+    for line in s.lines() {
+        let Some(rest) = line.strip_prefix("cpu") else {
+            continue;
+        };
+        let mut it = rest.split_whitespace();
+        let Some(Ok(n)) = it.next().map(|x| x.parse::<usize>()) else {
+            continue;
+        };
+        if !cpus.contains(&n) {
+            continue;
+        }
+        let f: Vec<u64> = it.take(8).filter_map(|x| x.parse().ok()).collect();
+        if f.len() < 8 {
+            return None;
+        }
+        let t: u64 = f.iter().sum();
+        total += t;
+        busy += t - f[3] - f[4];
+        soft += f[6];
+    }
+    (total > 0).then_some((busy, soft, total))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +228,13 @@ mod tests {
         assert!((495..=505).contains(&p50), "{p50}");
         assert_eq!(h.quantile(1.0), 1000.min(h.quantile(1.0)));
         assert_eq!(h.max, 1000);
+    }
+
+    #[test]
+    fn reads_own_affinity_and_stat() {
+        let cpus = allowed_cpus(None);
+        assert!(!cpus.is_empty());
+        let (busy, soft, total) = cpu_jiffies(&cpus).unwrap();
+        assert!(busy <= total && soft <= busy);
     }
 }
