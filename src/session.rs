@@ -15,25 +15,43 @@ use std::task::Waker;
 /// Handshake data (PROTOCOL.md §1.14) as a JSON object in the reference's key order.
 pub type HandshakeData = Map<String, Value>;
 
-/// A packet encoded once: the websocket frame (header + text) and the text inside it,
-/// sharing one allocation (DESIGN.md §3).
+/// A packet encoded once: the websocket frame (header + text) in one shared allocation;
+/// the packet text is the tail of the frame (DESIGN.md §3). Cloning is a refcount bump.
 #[derive(Clone, Debug)]
 pub struct Encoded {
     frame: Bytes,
-    text: Bytes,
+    hdr: u8,
 }
+
+/// Room reserved in front of the text for the largest websocket header.
+const HDR_ROOM: usize = crate::transport::websocket::MAX_SERVER_HEADER_LEN;
 
 impl Encoded {
     /// Encode `text` once, with its unmasked server websocket frame header in front.
     pub fn new(text: &str) -> Encoded {
+        Encoded::build(text.len(), |s| s.push_str(text))
+    }
+
+    /// Encode the text that `write` appends (about `hint` bytes) straight into the frame
+    /// buffer: one allocation, no intermediate string.
+    pub fn build(hint: usize, write: impl FnOnce(&mut String)) -> Encoded {
+        let mut s = String::with_capacity(HDR_ROOM + hint);
+        s.push_str("\0\0\0\0\0\0\0\0\0\0");
+        write(&mut s);
+        let mut v = s.into_bytes();
+        let len = v.len() - HDR_ROOM;
         let mut hdr = [0u8; 10];
-        let n = crate::transport::websocket::text_frame_header(text.len(), &mut hdr);
-        let mut v = Vec::with_capacity(n + text.len());
-        v.extend_from_slice(hdr.get(..n).unwrap_or(&[]));
-        v.extend_from_slice(text.as_bytes());
-        let frame = Bytes::from(v);
-        let text = frame.slice(n..);
-        Encoded { frame, text }
+        let n = crate::transport::websocket::text_frame_header(len, &mut hdr);
+        let start = HDR_ROOM - n;
+        if let (Some(dst), Some(src)) = (v.get_mut(start..HDR_ROOM), hdr.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        let mut frame = Bytes::from(v);
+        bytes::Buf::advance(&mut frame, start);
+        Encoded {
+            frame,
+            hdr: n as u8,
+        }
     }
 
     /// The complete websocket text frame.
@@ -41,14 +59,19 @@ impl Encoded {
         &self.frame
     }
 
-    /// The packet text (UTF-8).
-    pub fn text(&self) -> &Bytes {
-        &self.text
+    /// The packet text (UTF-8 bytes).
+    pub fn text(&self) -> &[u8] {
+        self.frame.get(self.hdr as usize..).unwrap_or(&[])
     }
 
     /// The packet text as `str`.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.text).unwrap_or("")
+        std::str::from_utf8(self.text()).unwrap_or("")
+    }
+
+    /// The frame, by value (no refcount traffic when the packet has one recipient).
+    pub fn into_frame(self) -> Bytes {
+        self.frame
     }
 }
 
@@ -141,6 +164,12 @@ impl StreamOutlet {
     /// Take everything queued.
     pub fn take(&self) -> Vec<Bytes> {
         std::mem::take(&mut *self.queue.borrow_mut())
+    }
+
+    /// Swap the queue with `spare` (an empty vector the caller keeps between flushes,
+    /// so steady traffic does not allocate a new queue per flush).
+    pub fn swap_queue(&self, spare: &mut Vec<Bytes>) {
+        std::mem::swap(&mut *self.queue.borrow_mut(), spare);
     }
 
     /// Ask the writer to flush, send a close frame with `code` (if any), and end the
@@ -246,13 +275,13 @@ impl Outlet {
     }
 
     /// Write one packet now (the transport is open).
-    pub fn write(&self, p: &Encoded) {
+    pub fn write(&self, p: Encoded) {
         match self {
             Outlet::Stream(w) => match w.framing {
-                Framing::Websocket => w.push(p.frame().clone()),
+                Framing::Websocket => w.push(p.into_frame()),
                 Framing::Htmlfile => w.push(htmlfile_chunk(p.as_str())),
             },
-            Outlet::Poll(o) => o.push(p.clone()),
+            Outlet::Poll(o) => o.push(p),
         }
     }
 
@@ -380,7 +409,7 @@ impl Session {
 
     /// Write `p` now if a transport is open, else keep it (unless volatile).
     /// Returns whether it was written or kept.
-    pub fn deliver(&mut self, p: &Encoded, volatile: bool) -> bool {
+    pub fn deliver(&mut self, p: Encoded, volatile: bool) -> bool {
         if self.ended {
             return false;
         }
@@ -393,7 +422,7 @@ impl Session {
         if volatile {
             return false;
         }
-        self.buffer.push(p.clone());
+        self.buffer.push(p);
         true
     }
 }
@@ -411,18 +440,23 @@ mod tests {
         let e = Encoded::new("1::");
         assert_eq!(&e.frame()[..], b"\x81\x031::");
         assert_eq!(e.as_str(), "1::");
+        let big = "x".repeat(70_000);
+        let e = Encoded::build(10, |s| s.push_str(&big));
+        assert_eq!(&e.frame()[..2], &[0x81, 127]);
+        assert_eq!(e.text().len(), 70_000);
+        assert_eq!(e.frame().len(), 70_010);
     }
 
     #[test]
     fn deliver_buffers_until_open_and_drops_volatile() {
         let mut s = Session::new(sid(), HandshakeData::new(), 0);
-        assert!(s.deliver(&Encoded::new("3:::a"), false));
-        assert!(!s.deliver(&Encoded::new("3:::v"), true));
+        assert!(s.deliver(Encoded::new("3:::a"), false));
+        assert!(!s.deliver(Encoded::new("3:::v"), true));
         assert_eq!(s.buffer.len(), 1);
         let out = StreamOutlet::new("websocket");
         s.outlet = Some(Outlet::Stream(out.clone()));
         s.open = true;
-        assert!(s.deliver(&Encoded::new("3:::v"), true));
+        assert!(s.deliver(Encoded::new("3:::v"), true));
         assert_eq!(out.take().len(), 1);
     }
 

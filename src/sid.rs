@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// Length in characters of the session ids this server issues.
 pub const SID_LEN: usize = 20;
 /// Longest session id accepted from the network (ids from other cluster nodes may differ
-/// from ours in length; anything longer than this is rejected as garbage).
-pub const MAX_SID_LEN: usize = 64;
+/// from ours in length; anything longer than this is rejected as garbage). Kept small:
+/// ids live inline in every session, room and map entry.
+pub const MAX_SID_LEN: usize = 32;
 
 /// A session id, stored inline (no heap allocation) so it is cheap to copy and hash.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -115,7 +116,8 @@ mod tests {
         assert!(Sid::parse("").is_none());
         assert!(Sid::parse("abc/def").is_none());
         assert!(Sid::parse("é").is_none());
-        assert!(Sid::parse(&"a".repeat(65)).is_none());
+        assert!(Sid::parse(&"a".repeat(33)).is_none());
+        assert!(Sid::parse(&"a".repeat(32)).is_some());
         assert_eq!(Sid::parse("AbC").map(|s| s.owner(1)), Some(0));
     }
 }

@@ -143,7 +143,7 @@ async fn bus_loop(st: Rc<ShardState>, rx: flume::Receiver<Remote>) {
                 sid,
                 packet,
                 volatile,
-            } => st.write_to(&sid, &packet, volatile),
+            } => st.write_to(&sid, packet, volatile),
             Remote::StoreDone { token, result } => st.complete(token, result),
             Remote::Run(f) => f(&st),
             Remote::Shutdown => return,

@@ -22,6 +22,8 @@ const MAX_READ_RESERVE: usize = 1 << 20;
 /// A writer keeps its coalescing buffer between flushes only up to this size, so idle
 /// connections do not pin large buffers.
 const KEEP_SCRATCH: usize = 64 * 1024;
+/// Likewise for the vector that takes the queued frames.
+const KEEP_FRAMES: usize = 64;
 
 /// Complete the upgrade and run the connection until it ends.
 pub(crate) async fn run(
@@ -142,20 +144,20 @@ fn shutdown_fd(fd: RawFd) {
 
 pub(crate) async fn writer(mut wr: OwnedWriteHalf<TcpStream>, outlet: Rc<StreamOutlet>, fd: RawFd) {
     let mut scratch: Vec<u8> = Vec::new();
+    let mut frames: Vec<Bytes> = Vec::new();
     loop {
         outlet.notify.notified().await;
-        let frames = outlet.take();
+        outlet.swap_queue(&mut frames);
         if !frames.is_empty() {
             let ok = if frames.len() == 1 {
-                let mut it = frames.into_iter();
-                match it.next() {
+                match frames.pop() {
                     Some(f) => wr.write_all(f).await.0.is_ok(),
                     None => true,
                 }
             } else {
                 scratch.clear();
-                for f in &frames {
-                    scratch.extend_from_slice(f);
+                for f in frames.drain(..) {
+                    scratch.extend_from_slice(&f);
                 }
                 let (r, b) = wr.write_all(std::mem::take(&mut scratch)).await;
                 scratch = b;
@@ -164,6 +166,9 @@ pub(crate) async fn writer(mut wr: OwnedWriteHalf<TcpStream>, outlet: Rc<StreamO
                 }
                 r.is_ok()
             };
+            if frames.capacity() > KEEP_FRAMES {
+                frames = Vec::new();
+            }
             if !ok {
                 outlet.set_dead();
                 shutdown_fd(fd);

@@ -3,27 +3,29 @@
 
 use serde_json::Value;
 use std::cell::OnceCell;
+use std::rc::Rc;
 
-/// The arguments of an event or an ack: a JSON array, kept as received.
+/// The arguments of an event or an ack: a JSON array, kept as received. Cloning is
+/// cheap (the text is shared).
 #[derive(Debug, Clone)]
 pub struct Args {
-    raw: String,
+    raw: Rc<str>,
     parsed: OnceCell<Vec<Value>>,
 }
 
 impl Args {
     /// Wrap the raw JSON array text (`[]` for none). The text is trusted to be a JSON
     /// array (the packet decoder guarantees it for network input).
-    pub fn from_raw(raw: impl Into<String>) -> Self {
+    pub fn from_raw(raw: &str) -> Self {
         Args {
-            raw: raw.into(),
+            raw: Rc::from(raw),
             parsed: OnceCell::new(),
         }
     }
 
     /// Build from values.
     pub fn from_values(values: &[Value]) -> Self {
-        Args::from_raw(values_to_json(values))
+        Args::from_raw(&values_to_json(values))
     }
 
     /// The raw JSON array text, e.g. `[1,"a"]`.
@@ -54,7 +56,7 @@ impl Args {
 
     /// Number of arguments.
     pub fn len(&self) -> usize {
-        if self.raw == "[]" {
+        if &*self.raw == "[]" {
             0
         } else {
             self.values().len()

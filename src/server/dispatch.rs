@@ -28,9 +28,7 @@ pub(crate) enum WsEnd {
 }
 
 fn text(f: impl FnOnce(&mut String)) -> Encoded {
-    let mut s = String::new();
-    f(&mut s);
-    Encoded::new(&s)
+    Encoded::build(16, f)
 }
 
 impl ShardState {
@@ -66,10 +64,10 @@ impl ShardState {
     }
 
     /// Unicast to a session of this shard (or forward to its owner).
-    pub fn write_to(&self, sid: &Sid, p: &Encoded, volatile: bool) {
+    pub fn write_to(&self, sid: &Sid, p: Encoded, volatile: bool) {
         let owner = sid.owner(self.srv.shard_count());
         if owner != self.id {
-            self.srv.unicast(*sid, p.clone(), volatile);
+            self.srv.unicast(*sid, p, volatile);
             return;
         }
         let mut ss = self.sessions.borrow_mut();
@@ -92,7 +90,7 @@ impl ShardState {
                 continue;
             }
             if let Some(s) = ss.get_mut(sid) {
-                s.deliver(p, volatile);
+                s.deliver(p.clone(), volatile);
             }
         }
     }
@@ -170,7 +168,7 @@ impl ShardState {
                     w.push(crate::session::htmlfile_chunk(&payload));
                 }
                 _ => {
-                    for p in &buffered {
+                    for p in buffered {
                         outlet.write(p);
                     }
                 }
@@ -274,7 +272,7 @@ impl ShardState {
         if let MessageId::Auto(id) = pkt.id {
             debug!("acknowledging packet automatically");
             let ack = text_ack(&pkt.endpoint, id);
-            self.write_to(&sid, &ack, false);
+            self.write_to(&sid, ack, false);
         }
         let Some(&idx) = self.srv.nsp_index.get(&*pkt.endpoint) else {
             debug!(
@@ -298,9 +296,7 @@ impl ShardState {
                     crate::protocol::json::parse(&json).unwrap_or(serde_json::Value::Bool(false));
                 self.deliver_message(sid, idx, Message::Json(v), data_ack)
             }
-            Body::Event { name, args } => {
-                self.deliver_event(sid, idx, &name, args.into_owned(), data_ack)
-            }
+            Body::Event { name, args } => self.deliver_event(sid, idx, &name, &args, data_ack),
             Body::Ack { ack_id, args } => {
                 let cb = {
                     let mut ss = self.sessions.borrow_mut();
@@ -312,9 +308,7 @@ impl ShardState {
                 };
                 match cb {
                     Some(cb) => {
-                        let args = Args::from_raw(
-                            args.map_or_else(|| "[]".to_owned(), |a| a.into_owned()),
-                        );
+                        let args = Args::from_raw(args.as_deref().unwrap_or("[]"));
                         cb(&self.socket(sid, idx), args)
                     }
                     None => info!("unknown ack packet"),
@@ -350,7 +344,7 @@ impl ShardState {
         sid: Sid,
         idx: usize,
         name: &str,
-        args: String,
+        args: &str,
         ack: Option<u64>,
     ) {
         if self.srv.config.blacklist.iter().any(|b| b == name) {
@@ -396,7 +390,7 @@ impl ShardState {
         let connect_pkt = text(|s| packet::encode_simple(s, PacketType::Connect, &name));
         if already {
             // idempotent connect — echo, but no second `connection`.
-            self.write_to(&sid, &connect_pkt, false);
+            self.write_to(&sid, connect_pkt, false);
             return;
         }
         if let Some(auth) = &self.srv.namespaces[idx].auth {
@@ -419,7 +413,7 @@ impl ShardState {
             if refused {
                 let p =
                     text(|s| packet::encode_error(s, &name, Some(ErrorReason::Unauthorized), None));
-                self.write_to(&sid, &p, false);
+                self.write_to(&sid, p, false);
                 return;
             }
         }
@@ -429,7 +423,7 @@ impl ShardState {
             s.nsp(idx).joined = true;
         }
         self.join_room(&sid, &name);
-        self.write_to(&sid, &connect_pkt, false);
+        self.write_to(&sid, connect_pkt, false);
         let socket = self.socket(sid, idx);
         for h in &self.srv.namespaces[idx].on_connection {
             h(&socket);
@@ -486,7 +480,7 @@ impl ShardState {
             }
             // with no open transport the `0::` waits in the buffer for the next
             // request (the session is forgotten, so that request learns nothing more).
-            s.deliver(&p, false);
+            s.deliver(p, false);
         }
         self.disconnect(*sid, "booted");
     }
@@ -567,7 +561,7 @@ impl ShardState {
                     }
                     debug!("emitting heartbeat for client {sid}");
                     s.deliver(
-                        &text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")),
+                        text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")),
                         true,
                     );
                     if s.hb_timeout_armed {

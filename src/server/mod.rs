@@ -110,7 +110,7 @@ impl ServerInner {
     pub fn unicast(&self, sid: Sid, packet: Encoded, volatile: bool) {
         let owner = sid.owner(self.shard_count());
         match current_shard() {
-            Some(st) if st.id == owner => st.write_to(&sid, &packet, volatile),
+            Some(st) if st.id == owner => st.write_to(&sid, packet, volatile),
             _ => self.send(
                 owner,
                 Remote::ToSid {

@@ -3,7 +3,8 @@
 //! membership room, `{nsp}/{room}` a room joined inside a namespace.
 
 use crate::sid::Sid;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// The room key of `room` joined in namespace `nsp`; an empty room means the namespace
@@ -23,7 +24,7 @@ pub fn room_key(nsp: &str, room: &str) -> String {
 /// Room membership of this shard's sessions.
 #[derive(Default)]
 pub struct Rooms {
-    map: HashMap<Rc<str>, HashSet<Sid>>,
+    map: HashMap<Rc<str>, FxHashSet<Sid>>,
 }
 
 impl Rooms {
@@ -36,7 +37,9 @@ impl Rooms {
             return (k, added);
         }
         let k: Rc<str> = Rc::from(key);
-        self.map.insert(k.clone(), HashSet::from([sid]));
+        let mut set = FxHashSet::default();
+        set.insert(sid);
+        self.map.insert(k.clone(), set);
         (k, true)
     }
 
@@ -53,7 +56,7 @@ impl Rooms {
     }
 
     /// Members of `key` on this shard.
-    pub fn members(&self, key: &str) -> Option<&HashSet<Sid>> {
+    pub fn members(&self, key: &str) -> Option<&FxHashSet<Sid>> {
         self.map.get(key)
     }
 

@@ -8,6 +8,7 @@ use crate::runtime::timers::Wheel;
 use crate::session::{Deadline, Encoded, Session};
 use crate::sid::Sid;
 use crate::store::StoreError;
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -70,7 +71,7 @@ type Pending = Box<dyn FnOnce(StoreResult)>;
 pub(crate) struct ShardState {
     pub id: usize,
     pub srv: Arc<ServerInner>,
-    pub sessions: RefCell<HashMap<Sid, Session>>,
+    pub sessions: RefCell<FxHashMap<Sid, Session>>,
     pub rooms: RefCell<Rooms>,
     pub wheel: RefCell<Wheel<Timer>>,
     pub epoch: Instant,
@@ -95,7 +96,7 @@ impl ShardState {
         let st = Rc::new(ShardState {
             id,
             srv,
-            sessions: RefCell::new(HashMap::new()),
+            sessions: RefCell::new(FxHashMap::default()),
             rooms: RefCell::new(Rooms::default()),
             wheel: RefCell::new(Wheel::new()),
             epoch: Instant::now(),

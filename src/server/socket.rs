@@ -76,7 +76,13 @@ impl Socket {
     }
 
     fn write(&self, text: &str, volatile: bool) {
-        self.st.write_to(&self.sid, &Encoded::new(text), volatile);
+        self.st.write_to(&self.sid, Encoded::new(text), volatile);
+    }
+
+    /// Encode with `f` straight into the outgoing frame buffer and write it.
+    fn write_built(&self, hint: usize, volatile: bool, f: impl FnOnce(&mut String)) {
+        self.st
+            .write_to(&self.sid, Encoded::build(hint, f), volatile);
     }
 
     /// Emit event `name` with `args` to this client.
@@ -86,9 +92,11 @@ impl Socket {
 
     /// Emit with the arguments given as a JSON array text.
     pub fn emit_raw(&self, name: &str, args_json: &str) {
-        let mut s = String::with_capacity(16 + name.len() + args_json.len());
-        packet::encode_event(&mut s, MessageId::None, self.nsp_name(), name, args_json);
-        self.write(&s, false);
+        let nsp = self.nsp_name();
+        let hint = 24 + nsp.len() + name.len() + args_json.len();
+        self.write_built(hint, false, |s| {
+            packet::encode_event(s, MessageId::None, nsp, name, args_json)
+        });
     }
 
     /// Emit a volatile event: dropped unless the transport can write now (§4.8).
@@ -323,11 +331,12 @@ impl Ack {
 
     /// Ack with the arguments as a JSON array text.
     pub fn send_raw(&self, args_json: &str) {
-        let mut s = String::new();
         // As in 0.9: an ack called without arguments is `6:::{id}`, without `+[]`.
         let args = (args_json.trim() != "[]").then_some(args_json);
-        packet::encode_ack(&mut s, self.socket.nsp_name(), self.id, args);
-        self.socket.write(&s, false);
+        let nsp = self.socket.nsp_name();
+        let hint = 24 + nsp.len() + args_json.len();
+        self.socket
+            .write_built(hint, false, |s| packet::encode_ack(s, nsp, self.id, args));
     }
 
     /// Ack with no arguments (`6:::{id}`).
