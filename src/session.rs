@@ -336,8 +336,9 @@ pub enum Deadline {
 pub struct Session {
     /// Its id.
     pub sid: Sid,
-    /// Handshake data (shared with sockets).
-    pub handshake: Rc<HandshakeData>,
+    /// Handshake data as compact JSON text: an idle session keeps one small string
+    /// instead of a tree of maps (parsed on demand by [`Session::handshake_data`]).
+    pub handshake: Rc<str>,
     /// Handshake time (ms since the Unix epoch) until the session connects.
     pub issued: Option<u64>,
     /// A transport has been seen.
@@ -367,7 +368,7 @@ impl Session {
     pub fn new(sid: Sid, handshake: HandshakeData, issued: u64) -> Session {
         Session {
             sid,
-            handshake: Rc::new(handshake),
+            handshake: Rc::from(crate::protocol::json::to_js_json(&Value::Object(handshake))),
             issued: Some(issued),
             connected: false,
             outlet: None,
@@ -379,6 +380,22 @@ impl Session {
             hb_timeout_armed: false,
             gens: [0; 4],
             ended: false,
+        }
+    }
+
+    /// The handshake data, parsed from its stored text.
+    pub fn handshake_data(&self) -> HandshakeData {
+        match crate::protocol::json::parse(&self.handshake) {
+            Ok(Value::Object(m)) => m,
+            _ => HandshakeData::new(),
+        }
+    }
+
+    /// Remove `issued` from the handshake data (the session connected, §4.2 step 3.2).
+    pub fn forget_issued(&mut self) {
+        let mut h = self.handshake_data();
+        if h.remove("issued").is_some() {
+            self.handshake = Rc::from(crate::protocol::json::to_js_json(&Value::Object(h)));
         }
     }
 

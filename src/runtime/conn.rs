@@ -19,7 +19,7 @@ use std::rc::Rc;
 use tracing::{debug, info, warn};
 
 /// Read-buffer growth step.
-pub(crate) const READ_CHUNK: usize = 4096;
+pub(crate) const READ_CHUNK: usize = 1024;
 
 /// Append what the peer sends next to `buf` (growing it as needed). Returns the
 /// number of bytes read; 0 means EOF. monoio reads into the start of a `BytesMut`, so
@@ -176,9 +176,12 @@ pub(crate) async fn serve(
                         warn!("unknown transport: \"{transport}\"");
                         return;
                     };
-                    let sid = sid.to_owned();
+                    let Some(key) = ws_conn::accept(&st, &head) else {
+                        return;
+                    };
                     buf.advance(head.head_len);
-                    ws_conn::run(st.clone(), stream, buf, &head, &sid, name).await;
+                    let sid = Sid::parse(sid);
+                    monoio::spawn(ws_conn::run(st.clone(), stream, buf, key, sid, name));
                     return;
                 }
                 _ if cfg.destroy_upgrade => {
@@ -255,7 +258,7 @@ pub(crate) async fn serve(
                     && !http::query_has(query, "disconnect")
                     && st.srv.transport_names.contains(&"htmlfile")
                 {
-                    htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)).await;
+                    monoio::spawn(htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)));
                     return;
                 }
                 let io = Conn {

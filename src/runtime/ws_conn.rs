@@ -15,8 +15,11 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::rc::Rc;
 use tracing::{debug, info, warn};
 
-/// Read size for websocket connections.
-const READ_CHUNK: usize = 4096;
+/// Smallest read: what an idle connection holds while its read is pending (a heartbeat
+/// reply is 9 bytes, a typical event well under 256).
+const MIN_READ: usize = 256;
+/// An empty read buffer larger than this is released between reads.
+const IDLE_KEEP: usize = 1024;
 /// Largest single growth of the read buffer while a big frame arrives.
 const MAX_READ_RESERVE: usize = 1 << 20;
 /// A writer keeps its coalescing buffer between flushes only up to this size, so idle
@@ -25,15 +28,9 @@ const KEEP_SCRATCH: usize = 64 * 1024;
 /// Likewise for the vector that takes the queued frames.
 const KEEP_FRAMES: usize = 64;
 
-/// Complete the upgrade and run the connection until it ends.
-pub(crate) async fn run(
-    st: Rc<ShardState>,
-    stream: TcpStream,
-    mut buf: BytesMut,
-    head: &RequestHead,
-    sid_text: &str,
-    name: &'static str,
-) {
+/// Validate an upgrade request (§3.2.1): returns the `Sec-WebSocket-Key` to answer, or
+/// `None` (logged) when the connection must be closed without a response.
+pub(crate) fn accept(st: &ShardState, head: &RequestHead) -> Option<String> {
     let req = UpgradeRequest {
         upgrade: head.header("upgrade"),
         version: head.header("sec-websocket-version"),
@@ -45,30 +42,42 @@ pub(crate) async fn run(
         Ok((_, origin)) => origin,
         Err(e) => {
             warn!("{e}");
-            return;
+            return None;
         }
     };
     let origin = (!origin.is_empty()).then_some(origin);
     if !st.srv.origins.check(origin) {
         warn!("{}", ws::ORIGIN_MISMATCH_LOG);
-        return;
+        return None;
     }
-    let key = match ws::require_key(&req) {
-        Ok(k) => k,
+    match ws::require_key(&req) {
+        Ok(k) => Some(k.to_owned()),
         Err(e) => {
             warn!("{e}");
-            return;
+            None
         }
-    };
+    }
+}
+
+/// Answer the upgrade with `key` and run the connection until it ends. Spawned as a task
+/// of its own, so a long-lived websocket carries none of the HTTP phase's state.
+pub(crate) async fn run(
+    st: Rc<ShardState>,
+    stream: TcpStream,
+    mut buf: BytesMut,
+    key: String,
+    sid: Option<Sid>,
+    name: &'static str,
+) {
     let _ = stream.set_nodelay(true);
     let fd = stream.as_raw_fd();
     let (mut rd, mut wr) = stream.into_split();
-    if wr.write_all(ws::handshake_response(key)).await.0.is_err() {
+    if wr.write_all(ws::handshake_response(&key)).await.0.is_err() {
         return;
     }
     let outlet = StreamOutlet::new(name);
     let writer = monoio::spawn(writer(wr, outlet.clone(), fd));
-    let sid = Sid::parse(sid_text);
+    drop(key);
     let opened = sid.is_some_and(|s| st.open_ws(s, outlet.clone()));
     let Some(sid) = sid.filter(|_| opened) else {
         warn!("client not handshaken client should reconnect");
@@ -78,6 +87,10 @@ pub(crate) async fn run(
         writer.await;
         return;
     };
+    let mut read_hint = MIN_READ;
+    if buf.is_empty() {
+        buf = BytesMut::new();
+    }
     let mut dec =
         FrameDecoder::new(usize::try_from(st.srv.config.destroy_buffer_size).unwrap_or(usize::MAX));
     let end = 'conn: loop {
@@ -111,11 +124,25 @@ pub(crate) async fn run(
         if outlet.is_closing() || outlet.is_dead() {
             break WsEnd::Server;
         }
+        if buf.is_empty() && buf.capacity() > IDLE_KEEP {
+            // Nothing partial is pending: give a large buffer back rather than pinning it
+            // while the connection idles.
+            buf = BytesMut::new();
+        }
         let want = dec
             .pending_frame_len()
-            .map_or(READ_CHUNK, |n| n.saturating_sub(buf.len()))
-            .clamp(READ_CHUNK, MAX_READ_RESERVE);
+            .map_or(read_hint, |n| n.saturating_sub(buf.len()))
+            .clamp(MIN_READ, MAX_READ_RESERVE);
+        let spare = buf.capacity() - buf.len();
         let r = super::conn::read_into(&mut rd, &mut buf, want).await;
+        if let Ok(n) = r {
+            // Grow the next read while reads fill the buffer; shrink back when they don't.
+            if n >= spare.max(want) {
+                read_hint = (read_hint * 2).min(MAX_READ_RESERVE);
+            } else if n < read_hint / 4 {
+                read_hint = (read_hint / 2).max(MIN_READ);
+            }
+        }
         match r {
             Ok(0) => break WsEnd::SocketEnd,
             Ok(_) => {}

@@ -130,13 +130,7 @@ impl ShardState {
         s.connected = true;
         s.issued = None;
         s.bump(Deadline::HandshakeExpiry);
-        if let Some(h) = Rc::get_mut(&mut s.handshake) {
-            h.remove("issued");
-        } else {
-            let mut h = (*s.handshake).clone();
-            h.remove("issued");
-            s.handshake = Rc::new(h);
-        }
+        s.forget_issued();
     }
 
     pub(crate) fn open(self: &Rc<Self>, sid: Sid, outlet: Outlet) -> bool {
@@ -394,7 +388,11 @@ impl ShardState {
             return;
         }
         if let Some(auth) = &self.srv.namespaces[idx].auth {
-            let outcome = auth(&hs, query);
+            let data = match crate::protocol::json::parse(&hs) {
+                Ok(serde_json::Value::Object(m)) => m,
+                _ => HandshakeData::new(),
+            };
+            let outcome = auth(&data, query);
             let refused = match outcome {
                 Ok(true) => {
                     debug!("client authorized for {name}");

@@ -42,12 +42,12 @@ impl Socket {
     }
 
     /// The handshake data (PROTOCOL.md §1.14), `None` once the session is gone.
-    pub fn handshake(&self) -> Option<Rc<HandshakeData>> {
+    pub fn handshake(&self) -> Option<HandshakeData> {
         self.st
             .sessions
             .borrow()
             .get(&self.sid)
-            .map(|s| s.handshake.clone())
+            .map(|s| s.handshake_data())
     }
 
     /// The query of the handshake request, as a JSON object.
