@@ -2,8 +2,7 @@
 //! `<script>_("…");</script>` chunk per packet, heartbeats included. The client sends with
 //! POSTs on other connections; this one only watches for the client going away.
 
-use super::conn::read_into;
-use super::ws_conn::writer;
+use super::stream_io::{next, read_owned, Flusher};
 use crate::protocol::handshake::HTMLFILE_PREAMBLE;
 use crate::server::dispatch::not_handshaken;
 use crate::server::dispatch::WsEnd;
@@ -37,34 +36,48 @@ pub(crate) async fn run(
     sid: Option<Sid>,
 ) {
     let fd = stream.as_raw_fd();
-    let (mut rd, mut wr) = stream.into_split();
+    let (rd, mut wr) = stream.into_split();
     if wr.write_all(head()).await.0.is_err() {
         return;
     }
     let outlet = StreamOutlet::with_framing("htmlfile", Framing::Htmlfile);
-    let writer = monoio::spawn(writer(wr, outlet.clone(), fd));
+    let mut fl = Flusher::new(wr, fd);
     let opened = sid.is_some_and(|s| st.open_stream(s, outlet.clone()));
     let Some(sid) = sid.filter(|_| opened) else {
         warn!("client not handshaken client should reconnect");
         outlet.push(htmlfile_chunk(not_handshaken().as_str()));
         outlet.close(None);
         info!("transport end (error)");
-        writer.await;
+        fl.finish(&outlet).await;
         return;
     };
     buf.clear();
+    let mut pending = read_owned(rd, buf, READ_CHUNK);
     let end = loop {
+        if !fl.flush(&outlet).await {
+            break WsEnd::SocketError;
+        }
         if outlet.is_closing() || outlet.is_dead() {
             break WsEnd::Server;
         }
-        match read_into(&mut rd, &mut buf, READ_CHUNK).await {
+        let Some((rd, mut buf, res)) = next(&mut pending, &outlet).await else {
+            continue;
+        };
+        match res {
             Ok(0) => break WsEnd::SocketEnd,
             // Nothing is expected on this connection; drop whatever comes.
-            Ok(_) => buf.clear(),
+            Ok(_) => {
+                buf.clear();
+                pending = read_owned(rd, buf, READ_CHUNK);
+            }
             Err(_) => break WsEnd::Server,
         }
     };
     st.ws_closed(sid, &outlet, end);
-    outlet.close(None);
-    writer.await;
+    if end == WsEnd::SocketError {
+        outlet.set_dead();
+    } else {
+        outlet.close(None);
+    }
+    fl.finish(&outlet).await;
 }

@@ -8,6 +8,7 @@ pub(crate) mod htmlfile_conn;
 pub(crate) mod listener;
 pub(crate) mod poll_conn;
 pub(crate) mod shard;
+pub(crate) mod stream_io;
 pub mod timers;
 pub(crate) mod ws_conn;
 

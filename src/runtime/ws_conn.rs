@@ -2,16 +2,17 @@
 //! handshake, a reader that decodes client frames into packets for the session engine,
 //! and a writer task that flushes the session's outlet.
 
+use super::stream_io::{next, read_owned, Flusher, PendingRead};
 use crate::http::RequestHead;
 use crate::server::dispatch::{not_handshaken, WsEnd};
 use crate::server::shard_state::ShardState;
-use crate::session::{Framing, StreamOutlet};
+use crate::session::StreamOutlet;
 use crate::sid::Sid;
 use crate::transport::websocket::{self as ws, FrameDecoder, UpgradeRequest, WsError, WsEvent};
 use bytes::{Bytes, BytesMut};
-use monoio::io::{AsyncWriteRent, AsyncWriteRentExt, OwnedWriteHalf, Splitable};
+use monoio::io::{AsyncWriteRentExt, Splitable};
 use monoio::net::TcpStream;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
 
@@ -22,11 +23,6 @@ const MIN_READ: usize = 256;
 const IDLE_KEEP: usize = 1024;
 /// Largest single growth of the read buffer while a big frame arrives.
 const MAX_READ_RESERVE: usize = 1 << 20;
-/// A writer keeps its coalescing buffer between flushes only up to this size, so idle
-/// connections do not pin large buffers.
-const KEEP_SCRATCH: usize = 64 * 1024;
-/// Likewise for the vector that takes the queued frames.
-const KEEP_FRAMES: usize = 64;
 
 /// Validate an upgrade request (§3.2.1): returns the `Sec-WebSocket-Key` to answer, or
 /// `None` (logged) when the connection must be closed without a response.
@@ -71,20 +67,20 @@ pub(crate) async fn run(
 ) {
     let _ = stream.set_nodelay(true);
     let fd = stream.as_raw_fd();
-    let (mut rd, mut wr) = stream.into_split();
+    let (rd, mut wr) = stream.into_split();
     if wr.write_all(ws::handshake_response(&key)).await.0.is_err() {
         return;
     }
-    let outlet = StreamOutlet::new(name);
-    let writer = monoio::spawn(writer(wr, outlet.clone(), fd));
     drop(key);
+    let outlet = StreamOutlet::new(name);
+    let mut fl = Flusher::new(wr, fd);
     let opened = sid.is_some_and(|s| st.open_ws(s, outlet.clone()));
     let Some(sid) = sid.filter(|_| opened) else {
         warn!("client not handshaken client should reconnect");
         outlet.push(not_handshaken().frame().clone());
         outlet.close(Some(ws::CLOSE_NORMAL));
         info!("transport end (error)");
-        writer.await;
+        fl.finish(&outlet).await;
         return;
     };
     let mut read_hint = MIN_READ;
@@ -93,6 +89,10 @@ pub(crate) async fn run(
     }
     let mut dec =
         FrameDecoder::new(usize::try_from(st.srv.config.destroy_buffer_size).unwrap_or(usize::MAX));
+    // Bytes that arrived with the upgrade request are handled before the first read.
+    let mut pending: Option<PendingRead> = None;
+    let mut rd = Some(rd);
+    let mut want = read_hint;
     let end = 'conn: loop {
         loop {
             match dec.decode(&mut buf) {
@@ -121,106 +121,60 @@ pub(crate) async fn run(
                 }
             }
         }
-        if outlet.is_closing() || outlet.is_dead() {
-            break WsEnd::Server;
-        }
-        if buf.is_empty() && buf.capacity() > IDLE_KEEP {
-            // Nothing partial is pending: give a large buffer back rather than pinning it
-            // while the connection idles.
-            buf = BytesMut::new();
-        }
-        let want = dec
-            .pending_frame_len()
-            .map_or(read_hint, |n| n.saturating_sub(buf.len()))
-            .clamp(MIN_READ, MAX_READ_RESERVE);
-        let spare = buf.capacity() - buf.len();
-        let r = super::conn::read_into(&mut rd, &mut buf, want).await;
-        if let Ok(n) = r {
-            // Grow the next read while reads fill the buffer; shrink back when they don't.
-            if n >= spare.max(want) {
-                read_hint = (read_hint * 2).min(MAX_READ_RESERVE);
-            } else if n < read_hint / 4 {
-                read_hint = (read_hint / 2).max(MIN_READ);
+        if let Some(r) = rd.take() {
+            if buf.is_empty() && buf.capacity() > IDLE_KEEP {
+                // Nothing partial is pending: give a large buffer back rather than pinning
+                // it while the connection idles.
+                buf = BytesMut::new();
             }
+            want = dec
+                .pending_frame_len()
+                .map_or(read_hint, |n| n.saturating_sub(buf.len()))
+                .clamp(MIN_READ, MAX_READ_RESERVE);
+            pending = Some(read_owned(r, std::mem::take(&mut buf), want));
         }
-        match r {
+        // Write what handling queued, then wait for more bytes or more packets.
+        let done = loop {
+            if !fl.flush(&outlet).await {
+                break 'conn WsEnd::SocketError;
+            }
+            if outlet.is_closing() || outlet.is_dead() {
+                break 'conn WsEnd::Server;
+            }
+            let Some(p) = pending.as_mut() else {
+                break 'conn WsEnd::Server;
+            };
+            if let Some(done) = next(p, &outlet).await {
+                break done;
+            }
+        };
+        pending = None;
+        let (r, b, res) = done;
+        let spare = b.capacity() - b.len();
+        rd = Some(r);
+        buf = b;
+        match res {
             Ok(0) => break WsEnd::SocketEnd,
-            Ok(_) => {}
+            Ok(n) => {
+                // Grow the next read while reads fill the buffer; shrink when they don't.
+                if n >= spare.max(want) {
+                    read_hint = (read_hint * 2).min(MAX_READ_RESERVE);
+                } else if n < read_hint / 4 {
+                    read_hint = (read_hint / 2).max(MIN_READ);
+                }
+            }
             Err(e) => {
                 debug!("websocket read error: {e}");
                 break WsEnd::SocketError;
             }
         }
     };
+    drop(pending);
     st.ws_closed(sid, &outlet, end);
     if end == WsEnd::SocketError {
         outlet.set_dead();
     } else {
         outlet.close(Some(ws::CLOSE_NORMAL));
     }
-    writer.await;
-}
-
-fn shutdown_fd(fd: RawFd) {
-    // SAFETY: plain syscall on a descriptor this connection still owns (the halves hold
-    // it open until both are dropped); wakes a reader blocked on it.
-    unsafe {
-        libc::shutdown(fd, libc::SHUT_RDWR);
-    }
-}
-
-pub(crate) async fn writer(mut wr: OwnedWriteHalf<TcpStream>, outlet: Rc<StreamOutlet>, fd: RawFd) {
-    let mut scratch: Vec<u8> = Vec::new();
-    let mut frames: Vec<Bytes> = Vec::new();
-    loop {
-        outlet.notify.notified().await;
-        outlet.swap_queue(&mut frames);
-        if !frames.is_empty() {
-            let ok = if frames.len() == 1 {
-                match frames.pop() {
-                    Some(f) => wr.write_all(f).await.0.is_ok(),
-                    None => true,
-                }
-            } else {
-                scratch.clear();
-                for f in frames.drain(..) {
-                    scratch.extend_from_slice(&f);
-                }
-                let (r, b) = wr.write_all(std::mem::take(&mut scratch)).await;
-                scratch = b;
-                if scratch.capacity() > KEEP_SCRATCH {
-                    scratch = Vec::new();
-                }
-                r.is_ok()
-            };
-            if frames.capacity() > KEEP_FRAMES {
-                frames = Vec::new();
-            }
-            if !ok {
-                outlet.set_dead();
-                shutdown_fd(fd);
-                return;
-            }
-        }
-        if outlet.is_dead() {
-            shutdown_fd(fd);
-            return;
-        }
-        if outlet.is_closing() {
-            match outlet.framing {
-                Framing::Websocket => {
-                    if let Some(code) = outlet.close_code() {
-                        let _ = wr.write_all(ws::close_frame(code, "")).await;
-                    }
-                }
-                // The last chunk ends the htmlfile stream.
-                Framing::Htmlfile => {
-                    let _ = wr.write_all(&b"0\r\n\r\n"[..]).await;
-                }
-            }
-            let _ = wr.shutdown().await;
-            shutdown_fd(fd);
-            return;
-        }
-    }
+    fl.finish(&outlet).await;
 }

@@ -1,0 +1,124 @@
+//! One task per persistent connection (websocket, flashsocket, htmlfile): the pending
+//! read owns the read half, so the task can wait for "bytes arrived" or "packets queued"
+//! at once, and flushes the outlet itself right after handling what it read — no
+//! separate writer task, no wake-up between handling and writing.
+
+use super::conn::read_into;
+use crate::session::{Framing, StreamOutlet};
+use crate::transport::websocket as ws;
+use bytes::{Bytes, BytesMut};
+use monoio::io::{AsyncWriteRent, AsyncWriteRentExt, OwnedReadHalf, OwnedWriteHalf};
+use monoio::net::TcpStream;
+use std::future::Future;
+use std::os::fd::RawFd;
+use std::pin::Pin;
+
+/// A writer keeps its coalescing buffer between flushes only up to this size, so idle
+/// connections do not pin large buffers.
+const KEEP_SCRATCH: usize = 64 * 1024;
+/// Likewise for the vector that takes the queued frames.
+const KEEP_FRAMES: usize = 64;
+
+/// What a finished read hands back: the read half, the buffer, and the result.
+pub(crate) type ReadDone = (OwnedReadHalf<TcpStream>, BytesMut, std::io::Result<usize>);
+/// A read in flight.
+pub(crate) type PendingRead = Pin<Box<dyn Future<Output = ReadDone>>>;
+
+/// Start a read of about `want` bytes that owns `rd` and `buf` until it completes.
+pub(crate) fn read_owned(
+    mut rd: OwnedReadHalf<TcpStream>,
+    mut buf: BytesMut,
+    want: usize,
+) -> PendingRead {
+    Box::pin(async move {
+        let r = read_into(&mut rd, &mut buf, want).await;
+        (rd, buf, r)
+    })
+}
+
+/// Wait until the read completes (`Some`) or packets are queued on `outlet` (`None`).
+pub(crate) async fn next(read: &mut PendingRead, outlet: &StreamOutlet) -> Option<ReadDone> {
+    monoio::select! {
+        r = read => Some(r),
+        _ = outlet.notify.notified() => None,
+    }
+}
+
+/// The write side of a persistent connection.
+pub(crate) struct Flusher {
+    wr: OwnedWriteHalf<TcpStream>,
+    fd: RawFd,
+    scratch: Vec<u8>,
+    frames: Vec<Bytes>,
+}
+
+impl Flusher {
+    pub(crate) fn new(wr: OwnedWriteHalf<TcpStream>, fd: RawFd) -> Flusher {
+        Flusher {
+            wr,
+            fd,
+            scratch: Vec::new(),
+            frames: Vec::new(),
+        }
+    }
+
+    /// Write everything queued on `outlet`; false when the connection failed.
+    pub(crate) async fn flush(&mut self, outlet: &StreamOutlet) -> bool {
+        outlet.swap_queue(&mut self.frames);
+        if self.frames.is_empty() {
+            return true;
+        }
+        let ok = if self.frames.len() == 1 {
+            match self.frames.pop() {
+                Some(f) => self.wr.write_all(f).await.0.is_ok(),
+                None => true,
+            }
+        } else {
+            self.scratch.clear();
+            for f in self.frames.drain(..) {
+                self.scratch.extend_from_slice(&f);
+            }
+            let (r, b) = self.wr.write_all(std::mem::take(&mut self.scratch)).await;
+            self.scratch = b;
+            if self.scratch.capacity() > KEEP_SCRATCH {
+                self.scratch = Vec::new();
+            }
+            r.is_ok()
+        };
+        if self.frames.capacity() > KEEP_FRAMES {
+            self.frames = Vec::new();
+        }
+        if !ok {
+            outlet.set_dead();
+        }
+        ok
+    }
+
+    /// Flush what is left, end the stream the way its framing says (close frame, or the
+    /// last chunk of an htmlfile body), and shut the socket down.
+    pub(crate) async fn finish(mut self, outlet: &StreamOutlet) {
+        if !outlet.is_dead() && self.flush(outlet).await {
+            match outlet.framing {
+                Framing::Websocket => {
+                    if let Some(code) = outlet.close_code() {
+                        let _ = self.wr.write_all(ws::close_frame(code, "")).await;
+                    }
+                }
+                Framing::Htmlfile => {
+                    let _ = self.wr.write_all(&b"0\r\n\r\n"[..]).await;
+                }
+            }
+            let _ = self.wr.shutdown().await;
+        }
+        shutdown_fd(self.fd);
+    }
+}
+
+/// Shut down both directions of `fd` (wakes a read pending on it).
+pub(crate) fn shutdown_fd(fd: RawFd) {
+    // SAFETY: plain syscall on a descriptor this connection still owns (its halves hold
+    // it open until both are dropped).
+    unsafe {
+        libc::shutdown(fd, libc::SHUT_RDWR);
+    }
+}
