@@ -193,6 +193,39 @@ pub fn cpu_jiffies(cpus: &[usize]) -> Option<(u64, u64, u64)> {
     (total > 0).then_some((busy, soft, total))
 }
 
+/// Samples taken at the edges of the measured window.
+#[derive(Default, Clone, Copy)]
+pub struct Sample {
+    /// Generator CPU (µs).
+    pub self_cpu: u64,
+    /// Server CPU (µs), when known.
+    pub server_cpu: Option<u64>,
+    /// `(busy, softirq, total)` jiffies of the generator's CPUs.
+    pub gen_cores: Option<(u64, u64, u64)>,
+    /// `(busy, softirq, total)` jiffies of the server's CPUs.
+    pub server_cores: Option<(u64, u64, u64)>,
+}
+
+/// Take a [`Sample`].
+pub fn sample(pid: Option<u32>, gen_cpus: &[usize], server_cpus: &[usize]) -> Sample {
+    Sample {
+        self_cpu: self_cpu_us(),
+        server_cpu: pid.and_then(proc_cpu_us),
+        gen_cores: cpu_jiffies(gen_cpus),
+        server_cores: pid.and_then(|_| cpu_jiffies(server_cpus)),
+    }
+}
+
+/// `(busy %, softirq %)` of a set of CPUs between two jiffy samples.
+pub fn cores_pct(a: Option<(u64, u64, u64)>, b: Option<(u64, u64, u64)>) -> Option<(f64, f64)> {
+    let ((b0, s0, t0), (b1, s1, t1)) = (a?, b?);
+    let t = t1.checked_sub(t0).filter(|&t| t > 0)? as f64;
+    Some((
+        b1.saturating_sub(b0) as f64 * 100.0 / t,
+        s1.saturating_sub(s0) as f64 * 100.0 / t,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

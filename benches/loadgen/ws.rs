@@ -378,10 +378,14 @@ async fn write_str(s: &mut TcpStream, data: String) -> Result<(), String> {
     res.map(|_| ()).map_err(|e| format!("write: {e}"))
 }
 
-/// Handshake, upgrade and wait for the server's `1::`. `seed` seeds the masker.
-/// Heartbeats (`2::`) that arrive first are answered.
-pub async fn open(t: &Target, src: Option<Ipv4Addr>, seed: u32) -> Result<Conn, String> {
-    // 1. The handshake, on its own connection as the real client does it (XHR first).
+/// The Socket.IO handshake (`GET /socket.io/1/`) on its own short connection, as the real
+/// client does it (XHR first). Returns the session id; fails unless the server offers
+/// `transport`.
+pub async fn handshake(
+    t: &Target,
+    src: Option<Ipv4Addr>,
+    transport: &str,
+) -> Result<String, String> {
     let mut s = tcp_connect(t.addr, src)
         .await
         .map_err(|e| format!("connect: {e}"))?;
@@ -403,9 +407,17 @@ pub async fn open(t: &Target, src: Option<Ipv4Addr>, seed: u32) -> Result<Conn, 
     let mut parts = body.split(':');
     let sid = parts.next().unwrap_or("").to_string();
     let transports = parts.nth(2).unwrap_or("");
-    if sid.is_empty() || !transports.split(',').any(|x| x == "websocket") {
+    if sid.is_empty() || !transports.split(',').any(|x| x == transport) {
         return Err(format!("handshake: unexpected body {body:?}"));
     }
+    Ok(sid)
+}
+
+/// Handshake, upgrade and wait for the server's `1::`. `seed` seeds the masker.
+/// Heartbeats (`2::`) that arrive first are answered.
+pub async fn open(t: &Target, src: Option<Ipv4Addr>, seed: u32) -> Result<Conn, String> {
+    // 1. The handshake.
+    let sid = handshake(t, src, "websocket").await?;
 
     // 2. The websocket upgrade.
     let mut s = tcp_connect(t.addr, src)
