@@ -37,7 +37,7 @@ pub(crate) async fn run(
 ) {
     let fd = stream.as_raw_fd();
     let (rd, mut wr) = stream.into_split();
-    if wr.write_all(head()).await.0.is_err() {
+    if Box::pin(wr.write_all(head())).await.0.is_err() {
         return;
     }
     let outlet = StreamOutlet::with_framing("htmlfile", Framing::Htmlfile);
@@ -48,7 +48,7 @@ pub(crate) async fn run(
         outlet.push(htmlfile_chunk(not_handshaken().as_str()));
         outlet.close(None);
         info!("transport end (error)");
-        fl.finish(&outlet).await;
+        Box::pin(fl.finish(&outlet)).await;
         return;
     };
     buf.clear();
@@ -79,5 +79,5 @@ pub(crate) async fn run(
     } else {
         outlet.close(None);
     }
-    fl.finish(&outlet).await;
+    Box::pin(fl.finish(&outlet)).await;
 }

@@ -68,7 +68,11 @@ pub(crate) async fn run(
     let _ = stream.set_nodelay(true);
     let fd = stream.as_raw_fd();
     let (rd, mut wr) = stream.into_split();
-    if wr.write_all(ws::handshake_response(&key)).await.0.is_err() {
+    if Box::pin(wr.write_all(ws::handshake_response(&key)))
+        .await
+        .0
+        .is_err()
+    {
         return;
     }
     drop(key);
@@ -80,7 +84,7 @@ pub(crate) async fn run(
         outlet.push(not_handshaken().frame().clone());
         outlet.close(Some(ws::CLOSE_NORMAL));
         info!("transport end (error)");
-        fl.finish(&outlet).await;
+        Box::pin(fl.finish(&outlet)).await;
         return;
     };
     let mut read_hint = MIN_READ;
@@ -176,5 +180,5 @@ pub(crate) async fn run(
     } else {
         outlet.close(Some(ws::CLOSE_NORMAL));
     }
-    fl.finish(&outlet).await;
+    Box::pin(fl.finish(&outlet)).await;
 }
