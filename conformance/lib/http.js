@@ -5,8 +5,9 @@ const http = require('node:http');
 
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
-// request(target, { method, path, headers, body, timeout }) ->
-//   { status, headers, body: Buffer, text }
+// request(target, { method, path, headers, body, timeout, agent, signal }) ->
+//   { status, headers, rawHeaders, body: Buffer, text }
+// agent defaults to a no-keep-alive agent; a signal aborts the request.
 // Rejects on socket errors / when the server closes the connection without a response
 // (err.code is then e.g. 'ECONNRESET' and err.noResponse is true).
 function request(target, opts = {}) {
@@ -19,7 +20,8 @@ function request(target, opts = {}) {
       method,
       path: opts.path || '/',
       headers: opts.headers || {},
-      agent,
+      agent: opts.agent || agent,
+      signal: opts.signal,
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -29,6 +31,7 @@ function request(target, opts = {}) {
         resolve({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body, text: body.toString('utf8') });
       });
       res.on('error', (err) => { clearTimeout(timer); reject(err); });
+      res.on('aborted', () => { clearTimeout(timer); reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET', noResponse: true })); });
     });
     const timer = setTimeout(() => {
       const err = new Error(`HTTP ${method} ${opts.path} timed out after ${timeout} ms`);

@@ -6,7 +6,7 @@
 // stream reader that sees every chunk.
 
 const http = require('node:http');
-const { handshake } = require('./http');
+const { handshake, request } = require('./http');
 const tcp = require('./tcp');
 
 const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -17,38 +17,9 @@ const closeAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 // agent: 'keep-alive' (default), 'close', or an http.Agent. A signal aborts the request
 // (rejects with err.name 'AbortError').
 function req(target, opts = {}) {
-  const method = opts.method || 'GET';
-  const timeout = opts.timeout || 10000;
   let agent = opts.agent === undefined || opts.agent === 'keep-alive' ? keepAliveAgent : opts.agent;
   if (agent === 'close') agent = closeAgent;
-  return new Promise((resolve, reject) => {
-    const r = http.request({
-      host: '127.0.0.1', port: target.port, method, path: opts.path || '/',
-      headers: opts.headers || {}, agent, signal: opts.signal,
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body, text: body.toString('utf8') });
-      });
-      res.on('error', (err) => { clearTimeout(timer); reject(err); });
-      res.on('aborted', () => { clearTimeout(timer); reject(Object.assign(new Error('response aborted'), { code: 'ECONNRESET', noResponse: true })); });
-    });
-    const timer = setTimeout(() => {
-      const err = new Error(`HTTP ${method} ${opts.path} timed out after ${timeout} ms`);
-      err.code = 'ETIMEDOUT';
-      r.destroy(err);
-    }, timeout);
-    r.on('error', (err) => {
-      clearTimeout(timer);
-      if (err.code !== 'ETIMEDOUT') err.noResponse = true;
-      reject(err);
-    });
-    if (opts.body !== undefined && opts.body !== null) r.write(opts.body);
-    r.end();
-  });
+  return request(target, { ...opts, agent });
 }
 
 // Header names of a response, lower-cased, without the incidental ones of §3.8.
