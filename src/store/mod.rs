@@ -3,6 +3,7 @@
 //! later without blocking a shard; the in-process [`MemoryStore`] answers at once.
 
 pub mod memory;
+pub mod redis_wire;
 
 pub use memory::MemoryStore;
 
