@@ -34,4 +34,4 @@ pub use serde_json::Value;
 pub use server::{
     Ack, AppRequest, AppResponse, Args, Emitter, Message, Namespace, Server, ServerHandle, Socket,
 };
-pub use store::{MemoryStore, Store};
+pub use store::{MemoryStore, RedisStore, Store};

@@ -47,7 +47,11 @@ const INACTIVE: &[&str] = &["store", "match origin protocol"];
 fn inactive_notices(cfg: &Config) -> Vec<String> {
     let mut v = Vec::new();
     if cfg.store != sio09::config::StoreSpec::Memory {
-        v.push("store: only the in-process memory store is active in this build".to_owned());
+        v.push(
+            "store: per-client data is kept in Redis; the cluster channels (broadcasts, rooms \
+             and sessions across nodes) are not active in this build yet"
+                .to_owned(),
+        );
     }
     v
 }
@@ -111,7 +115,20 @@ fn main() -> ExitCode {
         App::Test => IpAddr::from([127, 0, 0, 1]),
         App::Demo => IpAddr::from([0, 0, 0, 0]),
     });
+    let store = match &cfg.store {
+        sio09::config::StoreSpec::Redis { url } => match sio09::RedisStore::connect(url) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("sio09: store: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        sio09::config::StoreSpec::Memory => None,
+    };
     let mut io = Server::with_config(cfg);
+    if let Some(s) = store {
+        io.store(std::sync::Arc::new(s));
+    }
     match cli.app {
         App::Test => sio09::apps::test_app::install(&mut io),
         App::Demo => sio09::apps::chat::install(&mut io),

@@ -521,6 +521,9 @@ impl ShardState {
                 rooms.leave(r, &sid);
             }
         }
+        self.srv
+            .store
+            .client_disconnected(sid.as_str(), self.srv.config.client_store_expiration);
         self.arm(
             self.srv.config.client_store_expiration,
             Timer::ClientData(sid),

@@ -3,9 +3,11 @@
 //! later without blocking a shard; the in-process [`MemoryStore`] answers at once.
 
 pub mod memory;
+pub mod redis;
 pub mod redis_wire;
 
 pub use memory::MemoryStore;
+pub use redis::RedisStore;
 
 use serde_json::Value;
 
@@ -34,6 +36,12 @@ pub trait Store: Send + Sync + 'static {
     fn has(&self, sid: &str, key: &str, done: HasCallback);
     /// Delete `key` of session `sid`.
     fn del(&self, sid: &str, key: &str, done: DoneCallback);
+    /// Session `sid` disconnected; its data should live `expiration_secs` more seconds
+    /// (`client store expiration`). Stores that expire data themselves (Redis: `EXPIRE`)
+    /// act here; the default does nothing and waits for `destroy_client`.
+    fn client_disconnected(&self, sid: &str, expiration_secs: f64) {
+        let _ = (sid, expiration_secs);
+    }
     /// Drop all data of session `sid` now (called `client store expiration` seconds after
     /// the session disconnected).
     fn destroy_client(&self, sid: &str);

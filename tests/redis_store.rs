@@ -1,0 +1,179 @@
+//! The Redis store against a real redis-server (started here on a free loopback port):
+//! per-client data in the 0.9.19 layout, values round-tripping as JSON, reading values a
+//! reference node wrote, EXPIRE at disconnect, reconnection after a Redis restart, and a
+//! clear start-up error when Redis is not there.
+
+mod common;
+
+use common::{handshake, Ws};
+use sio09::{RedisStore, Server};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start_on(port: u16) -> RedisServer {
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server is required (the test command installs it: apt-get install redis-server)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        RedisServer { child, port }
+    }
+
+    fn start() -> RedisServer {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        drop(l);
+        RedisServer::start_on(port)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn conn(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .expect("client")
+            .get_connection()
+            .expect("connection")
+    }
+
+    fn stop(mut self) -> u16 {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.port
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server(url: &str) -> sio09::ServerHandle {
+    let mut io = Server::new();
+    io.config_mut()
+        .set_str("log level", "0")
+        .expect("log level");
+    io.config_mut()
+        .set_str("client store expiration", "15")
+        .expect("opt");
+    io.store(Arc::new(RedisStore::connect(url).expect("redis store")));
+    sio09::apps::test_app::install(&mut io);
+    io.listen("127.0.0.1:0".parse::<SocketAddr>().expect("addr"))
+        .expect("listen")
+}
+
+#[test]
+fn client_data_lives_in_redis_hashes_and_expires_after_disconnect() {
+    let redis_srv = RedisServer::start();
+    let h = server(&redis_srv.url());
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let mut ws = Ws::connect(a, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    ws.send(r#"5:1+::{"name":"set","args":["k",{"v":[1,"é"]}]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::1+[true]"));
+    let mut c = redis_srv.conn();
+    let raw: Option<String> = redis::cmd("HGET")
+        .arg(&sid)
+        .arg("k")
+        .query(&mut c)
+        .expect("hget");
+    assert_eq!(raw.as_deref(), Some(r#"{"v":[1,"é"]}"#));
+    // Per-session data is shared by the session's namespaces.
+    ws.send("1::/chat");
+    assert_eq!(ws.text().as_deref(), Some("1::/chat"));
+    ws.send(r#"5:2+:/chat:{"name":"get","args":["k"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6::/chat:2+[{"v":[1,"é"]}]"#));
+    // A value a socket.io 0.9.19 node stored (node_redis stringified it).
+    let _: i64 = redis::cmd("HSET")
+        .arg(&sid)
+        .arg("ref")
+        .arg("[object Object]")
+        .query(&mut c)
+        .expect("hset");
+    ws.send(r#"5:3+::{"name":"get","args":["ref"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6:::3+["[object Object]"]"#));
+    ws.send(r#"5:4+::{"name":"get","args":["missing"]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::4+[null]"));
+    // Disconnect: the hash gets EXPIRE {client store expiration}.
+    ws.send("0::");
+    assert_eq!(ws.text().as_deref(), Some("0::"));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let ttl: i64 = redis::cmd("TTL").arg(&sid).query(&mut c).expect("ttl");
+        if ttl > 0 {
+            assert!(ttl <= 15, "ttl {ttl}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no EXPIRE after disconnect (ttl {ttl})"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.shutdown();
+    h.wait();
+}
+
+#[test]
+fn redis_restart_is_survived_and_a_missing_redis_fails_at_start() {
+    let redis_srv = RedisServer::start();
+    let url = redis_srv.url();
+    let h = server(&url);
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let mut ws = Ws::connect(a, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    ws.send(r#"5:1+::{"name":"set","args":["k",1]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::1+[true]"));
+    let port = redis_srv.stop();
+    // While Redis is away: a clear failure, and the server keeps serving.
+    ws.send(r#"5:2+::{"name":"set","args":["k",2]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::2+[false]"));
+    ws.send(r#"5:3+::{"name":"echo","args":["alive"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6:::3+["alive"]"#));
+    // Redis comes back on the same port: the store reconnects.
+    let _again = RedisServer::start_on(port);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut id = 10;
+    loop {
+        id += 1;
+        ws.send(&format!(r#"5:{id}+::{{"name":"set","args":["k",3]}}"#));
+        if ws.text() == Some(format!("6:::{id}+[true]")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the store did not reconnect");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    h.shutdown();
+    h.wait();
+    // Nothing listens on a fresh port: start-up fails with a message naming the URL.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let dead = format!(
+        "redis://127.0.0.1:{}/",
+        l.local_addr().expect("addr").port()
+    );
+    drop(l);
+    let err = RedisStore::connect(&dead).err().expect("must fail");
+    assert!(err.to_string().contains(&dead), "{err}");
+}
