@@ -82,6 +82,12 @@ io.set('authorization', (data, cb) => {
   return cb(null, true);
 });
 
+// socket.io 0.9.19 attaches no 'error' listener to upgraded (websocket) sockets, so a peer
+// that resets its connection (a browser closing a page, a benchmark client) crashes the
+// whole process with an unhandled ECONNRESET. Keep the reference alive for the suite: the
+// socket still closes and socket.io still sees the close.
+server.on('connection', (socket) => { socket.on('error', () => {}); });
+
 // Modern Node's HTTP parser rejects the inline Flash policy request before socket.io's sniffer
 // sees it; answer it here instead (only when flashsocket is enabled, like the reference).
 server.on('clientError', (err, socket) => {
