@@ -251,3 +251,40 @@ fn destroy_upgrade_closes_foreign_upgrades_unless_disabled() {
     h.shutdown();
     h.wait();
 }
+
+#[test]
+fn per_client_data_has_and_del_through_the_socket() {
+    let h = start(|io| {
+        io.sockets().on("check", |s, args, ack| {
+            let key = args.str(0).unwrap_or("").to_owned();
+            let s2 = s.clone();
+            let k1 = key.clone();
+            s.set(&k1, Value::from(1), move |_| {
+                let s3 = s2.clone();
+                let k2 = key.clone();
+                s2.has(&key, move |before| {
+                    let s4 = s3.clone();
+                    let k3 = k2.clone();
+                    s3.del(&k2, move |_| {
+                        s4.has(&k3, move |after| {
+                            if let Some(a) = ack {
+                                a.send(&[
+                                    Value::Bool(before == Ok(true)),
+                                    Value::Bool(after == Ok(true)),
+                                ]);
+                            }
+                        });
+                    });
+                });
+            });
+        });
+    });
+    let a = h.local_addr();
+    let sid = handshake(a, "");
+    let mut ws = Ws::connect(a, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    ws.send(r#"5:1+::{"name":"check","args":["k"]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::1+[true,false]"));
+    h.shutdown();
+    h.wait();
+}

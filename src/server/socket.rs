@@ -249,14 +249,24 @@ impl Socket {
         }
     }
 
-    /// Store `value` under `key` for this session (shared by its namespaces).
-    pub fn set(&self, key: &str, value: Value, cb: impl FnOnce(Result<(), StoreError>) + 'static) {
+    /// Register `cb` for a store completion of the kind `pick` extracts; returns what the
+    /// store's (any-thread) callback needs to route the result back to this shard.
+    fn pending<R: 'static>(
+        &self,
+        cb: impl FnOnce(R) + 'static,
+        pick: fn(StoreResult) -> Option<R>,
+    ) -> (Arc<ServerInner>, usize, u64) {
         let token = self.st.add_pending(Box::new(move |r| {
-            if let StoreResult::Done(r) = r {
+            if let Some(r) = pick(r) {
                 cb(r)
             }
         }));
-        let (srv, shard) = (self.st.srv.clone(), self.st.id);
+        (self.st.srv.clone(), self.st.id, token)
+    }
+
+    /// Store `value` under `key` for this session (shared by its namespaces).
+    pub fn set(&self, key: &str, value: Value, cb: impl FnOnce(Result<(), StoreError>) + 'static) {
+        let (srv, shard, token) = self.pending(cb, done_result);
         self.st.srv.store.set(
             self.id(),
             key,
@@ -267,12 +277,10 @@ impl Socket {
 
     /// Read `key` for this session (`None` when missing).
     pub fn get(&self, key: &str, cb: impl FnOnce(Result<Option<Value>, StoreError>) + 'static) {
-        let token = self.st.add_pending(Box::new(move |r| {
-            if let StoreResult::Get(r) = r {
-                cb(r)
-            }
-        }));
-        let (srv, shard) = (self.st.srv.clone(), self.st.id);
+        let (srv, shard, token) = self.pending(cb, |r| match r {
+            StoreResult::Get(r) => Some(r),
+            _ => None,
+        });
         self.st.srv.store.get(
             self.id(),
             key,
@@ -282,12 +290,10 @@ impl Socket {
 
     /// Whether `key` is set for this session.
     pub fn has(&self, key: &str, cb: impl FnOnce(Result<bool, StoreError>) + 'static) {
-        let token = self.st.add_pending(Box::new(move |r| {
-            if let StoreResult::Has(r) = r {
-                cb(r)
-            }
-        }));
-        let (srv, shard) = (self.st.srv.clone(), self.st.id);
+        let (srv, shard, token) = self.pending(cb, |r| match r {
+            StoreResult::Has(r) => Some(r),
+            _ => None,
+        });
         self.st.srv.store.has(
             self.id(),
             key,
@@ -297,17 +303,19 @@ impl Socket {
 
     /// Delete `key` for this session.
     pub fn del(&self, key: &str, cb: impl FnOnce(Result<(), StoreError>) + 'static) {
-        let token = self.st.add_pending(Box::new(move |r| {
-            if let StoreResult::Done(r) = r {
-                cb(r)
-            }
-        }));
-        let (srv, shard) = (self.st.srv.clone(), self.st.id);
+        let (srv, shard, token) = self.pending(cb, done_result);
         self.st.srv.store.del(
             self.id(),
             key,
             Box::new(move |r| finish_store_op(&srv, shard, token, StoreResult::Done(r))),
         );
+    }
+}
+
+fn done_result(r: StoreResult) -> Option<Result<(), StoreError>> {
+    match r {
+        StoreResult::Done(r) => Some(r),
+        _ => None,
     }
 }
 
