@@ -177,3 +177,62 @@ fn redis_restart_is_survived_and_a_missing_redis_fails_at_start() {
     let err = RedisStore::connect(&dead).err().expect("must fail");
     assert!(err.to_string().contains(&dead), "{err}");
 }
+
+#[test]
+fn room_broadcasts_cross_nodes_once() {
+    let redis_srv = RedisServer::start();
+    let n1 = server(&redis_srv.url());
+    let n2 = server(&redis_srv.url());
+    let (a1, a2) = (n1.local_addr(), n2.local_addr());
+    let mut clients: Vec<Ws> = Vec::new();
+    for (i, addr) in [a1, a2, a1, a2].into_iter().enumerate() {
+        let sid = handshake(addr, "");
+        let mut ws = Ws::connect(addr, &sid);
+        assert_eq!(ws.text().as_deref(), Some("1::"));
+        ws.send(&format!(r#"5:{}+::{{"name":"join","args":["r"]}}"#, i + 1));
+        assert_eq!(ws.text(), Some(format!(r#"6:::{}+["r"]"#, i + 1)));
+        clients.push(ws);
+    }
+    // Both nodes' subscribers must be listening before the first publish.
+    let mut c = redis_srv.conn();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, n): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg("dispatch")
+            .query(&mut c)
+            .expect("numsub");
+        if n >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "subscribers not ready ({n})");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    clients[1].send(r#"5:::{"name":"to-room","args":["r","x"]}"#);
+    for ws in clients.iter_mut() {
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"room","args":["r","x"]}"#)
+        );
+    }
+    clients[0].send(r#"5:::{"name":"broadcast","args":[7]}"#);
+    for ws in clients.iter_mut().skip(1) {
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"broadcast","args":[7]}"#)
+        );
+    }
+    // Exactly once: a marker sent afterwards is the next frame everywhere (no duplicate of
+    // the broadcast came back through Redis to its own node).
+    clients[3].send(r#"5:::{"name":"emit-all","args":["end"]}"#);
+    for ws in clients.iter_mut() {
+        assert_eq!(
+            ws.text().as_deref(),
+            Some(r#"5:::{"name":"all","args":["end"]}"#)
+        );
+    }
+    n1.shutdown();
+    n2.shutdown();
+    n1.wait();
+    n2.wait();
+}

@@ -48,8 +48,9 @@ fn inactive_notices(cfg: &Config) -> Vec<String> {
     let mut v = Vec::new();
     if cfg.store != sio09::config::StoreSpec::Memory {
         v.push(
-            "store: per-client data is kept in Redis; the cluster channels (broadcasts, rooms \
-             and sessions across nodes) are not active in this build yet"
+            "store: per-client data and room broadcasts go through Redis; sessions are \
+             sticky to their node (handshake, transports and remote emits to a session on \
+             another node are not replicated in this build yet)"
                 .to_owned(),
         );
     }

@@ -84,9 +84,19 @@ impl ServerInner {
         }
     }
 
-    /// Deliver a packet to every member of room `key` on every shard: this thread's
-    /// shard synchronously, the others over the bus. The packet is encoded once.
+    /// Deliver a packet to every member of room `key` on every shard of this node (see
+    /// [`ServerInner::deliver_everywhere`]) and publish it to the other nodes of the
+    /// cluster through the store.
     pub fn broadcast(&self, key: &str, packet: Encoded, except: Vec<Sid>, volatile: bool) {
+        let ex: Vec<&str> = except.iter().map(|s| s.as_str()).collect();
+        self.store
+            .publish_dispatch(key, packet.as_str(), volatile, &ex);
+        self.deliver_everywhere(key, packet, except, volatile);
+    }
+
+    /// Deliver a packet to every member of room `key` on every shard of this node: this
+    /// thread's shard synchronously, the others over the bus. Encoded once.
+    pub fn deliver_everywhere(&self, key: &str, packet: Encoded, except: Vec<Sid>, volatile: bool) {
         let here = current_shard();
         let n = self.shard_count();
         let except: Arc<[Sid]> = except.into();
@@ -288,6 +298,15 @@ impl Server {
             origins,
             assets,
         });
+        let weak = Arc::downgrade(&inner);
+        inner
+            .store
+            .start(Box::new(move |d: crate::store::RemoteDispatch| {
+                if let Some(srv) = weak.upgrade() {
+                    let except = d.exceptions.iter().filter_map(|s| Sid::parse(s)).collect();
+                    srv.deliver_everywhere(&d.room, Encoded::new(&d.packet), except, d.volatile);
+                }
+            }));
         crate::runtime::start(inner, addr)
     }
 }

@@ -9,10 +9,14 @@
 //! jobs over a channel; completions go back through the [`Store`] callbacks. When Redis
 //! goes away the thread reconnects with backoff (logged at warn) and the jobs issued
 //! meanwhile fail with [`StoreError::Unavailable`]. The cluster pub/sub half of the
-//! RedisStore (the 13 channels) is not wired in yet.
+//! RedisStore is partly wired: room broadcasts travel between nodes over the `dispatch`
+//! channel (sticky sessions: every node delivers to the sessions it holds); the other
+//! channels are subscribed and decoded but not acted on yet.
 
-use super::redis_wire::{decode_value, encode_value};
-use super::{DoneCallback, GetCallback, HasCallback, Store, StoreError};
+use super::redis_wire::{self, decode_value, encode_value, Channel, Message};
+use super::{
+    DispatchSink, DoneCallback, GetCallback, HasCallback, RemoteDispatch, Store, StoreError,
+};
 use serde_json::Value;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -28,12 +32,16 @@ enum Job {
     Has(String, String, HasCallback),
     Del(String, String, DoneCallback),
     Expire(String, i64),
+    Publish(&'static str, String),
     Stop,
 }
 
-/// Per-client data in Redis, wire-compatible with socket.io 0.9.19.
+/// Per-client data in Redis, and room broadcasts between nodes (`dispatch`),
+/// wire-compatible with socket.io 0.9.19.
 pub struct RedisStore {
     jobs: flume::Sender<Job>,
+    client: redis::Client,
+    node_id: u32,
 }
 
 impl RedisStore {
@@ -46,13 +54,19 @@ impl RedisStore {
         let conn = client
             .get_connection_with_timeout(CONNECT_TIMEOUT)
             .map_err(|e| StoreError::Unavailable(format!("cannot connect to {url}: {e}")))?;
+        let probe = client.clone();
         let (tx, rx) = flume::unbounded();
         std::thread::Builder::new()
             .name("sio09-redis-cmd".to_owned())
             .spawn(move || command_thread(client, conn, rx))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the redis thread: {e}")))?;
-        info!("redis store connected to {url}");
-        Ok(RedisStore { jobs: tx })
+        let node_id = redis_wire::random_node_id();
+        info!("redis store connected to {url} (node id {node_id})");
+        Ok(RedisStore {
+            jobs: tx,
+            client: probe,
+            node_id,
+        })
     }
 
     fn submit(&self, job: Job) {
@@ -74,7 +88,7 @@ fn fail(job: Job, why: &str) {
         Job::Set(.., done) | Job::Del(.., done) => done(Err(e())),
         Job::Get(.., done) => done(Err(e())),
         Job::Has(.., done) => done(Err(e())),
-        Job::Expire(..) | Job::Stop => {}
+        Job::Expire(..) | Job::Publish(..) | Job::Stop => {}
     }
 }
 
@@ -118,9 +132,76 @@ fn run(conn: &mut redis::Connection, job: Job) -> Result<(), (Job, redis::RedisE
                 return Err((Job::Expire(sid, secs), e));
             }
         }
+        Job::Publish(channel, payload) => {
+            if let Err(e) = redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(&payload)
+                .query::<i64>(conn)
+            {
+                return Err((Job::Publish(channel, payload), e));
+            }
+        }
         Job::Stop => {}
     }
     Ok(())
+}
+
+/// Subscribe to the 13 channels (REDIS-STORE.md §2 order) and hand other nodes' room
+/// broadcasts to `sink`; reconnects with backoff. The other channels are decoded and
+/// counted but not acted on yet (sessions are sticky to their node in this build).
+fn subscriber_thread(client: redis::Client, node_id: u32, sink: DispatchSink) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut conn = match client.get_connection_with_timeout(CONNECT_TIMEOUT) {
+            Ok(c) => c,
+            Err(e) => {
+                warn!("redis subscriber unavailable ({e}); retrying in {backoff:?}");
+                std::thread::sleep(backoff);
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        let mut ps = conn.as_pubsub();
+        let names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
+        if let Err(e) = ps.subscribe(&names) {
+            warn!("redis subscribe failed: {e}");
+            continue;
+        }
+        backoff = Duration::from_millis(100);
+        info!("redis subscriber listening on {} channels", names.len());
+        loop {
+            let msg = match ps.get_message() {
+                Ok(m) => m,
+                Err(e) => {
+                    // Pub/sub is at-most-once: what other nodes published while we were
+                    // away is lost (logged, documented).
+                    warn!("redis subscriber lost its connection ({e}); messages published meanwhile are lost");
+                    break;
+                }
+            };
+            let Some(channel) = Channel::from_name(msg.get_channel_name()) else {
+                continue;
+            };
+            match redis_wire::decode(channel, msg.get_payload_bytes(), node_id) {
+                Ok(Some((
+                    _,
+                    Message::Dispatch {
+                        room,
+                        packet,
+                        volatile,
+                        exceptions,
+                    },
+                ))) => sink(RemoteDispatch {
+                    room,
+                    packet,
+                    volatile,
+                    exceptions,
+                }),
+                Ok(_) => {}
+                Err(e) => warn!("bad message on redis channel {}: {e}", channel.name()),
+            }
+        }
+    }
 }
 
 fn command_thread(client: redis::Client, conn: redis::Connection, rx: flume::Receiver<Job>) {
@@ -160,6 +241,27 @@ fn command_thread(client: redis::Client, conn: redis::Connection, rx: flume::Rec
 }
 
 impl Store for RedisStore {
+    fn start(&self, sink: DispatchSink) {
+        let (client, node_id) = (self.client.clone(), self.node_id);
+        let spawned = std::thread::Builder::new()
+            .name("sio09-redis-sub".to_owned())
+            .spawn(move || subscriber_thread(client, node_id, sink));
+        if let Err(e) = spawned {
+            warn!("cannot start the redis subscriber thread: {e}");
+        }
+    }
+
+    fn publish_dispatch(&self, room: &str, packet: &str, volatile: bool, exceptions: &[&str]) {
+        let msg = Message::Dispatch {
+            room: room.to_owned(),
+            packet: packet.to_owned(),
+            volatile,
+            exceptions: exceptions.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        let payload = redis_wire::encode(self.node_id, &msg);
+        self.submit(Job::Publish(Channel::Dispatch.name(), payload));
+    }
+
     fn set(&self, sid: &str, key: &str, value: Value, done: DoneCallback) {
         self.submit(Job::Set(
             sid.to_owned(),
