@@ -40,7 +40,7 @@ struct Cli {
 }
 
 /// Options parsed and validated now whose machinery a later milestone builds.
-const INACTIVE: &[&str] = &["store", "match origin protocol"];
+const INACTIVE: &[&str] = &["match origin protocol"];
 
 /// Start-up notices for features that are on by default but whose machinery a later
 /// milestone builds, so an operator is never surprised by a silent gap.
