@@ -1238,11 +1238,6 @@ fn push_comment(out: &mut String, comment: &str) {
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
 /// JavaScript's `new Date(secs * 1000).toUTCString()`: `Thu, 01 Jan 1970 00:00:00 GMT`
 /// (RFC 1123), `Invalid Date` beyond JavaScript's range.
 fn http_date(secs: u64) -> String {
@@ -1250,23 +1245,13 @@ fn http_date(secs: u64) -> String {
     if secs > JS_MAX_SECS {
         return "Invalid Date".to_owned();
     }
-    let days = secs / 86_400;
     let sod = secs % 86_400;
-    // H. Hinnant's civil_from_days, for non-negative day counts.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    let weekday = WEEKDAYS.get((days % 7) as usize).copied().unwrap_or("");
-    let month_name = MONTHS
-        .get(month.saturating_sub(1) as usize)
-        .copied()
-        .unwrap_or("");
+    let crate::http::handshake_data::UtcDate {
+        weekday,
+        day,
+        month_name,
+        year,
+    } = crate::http::handshake_data::utc_date(secs / 86_400);
     format!(
         "{weekday}, {day:02} {month_name} {year:04} {:02}:{:02}:{:02} GMT",
         sod / 3600,

@@ -114,23 +114,49 @@ pub fn js_date_string(ms_since_epoch: u64) -> String {
         return "Invalid Date".to_owned();
     }
     let secs = ms_since_epoch / 1000;
-    let days = secs / 86_400;
     let sod = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    let weekday = WEEKDAYS
-        .get(((days + 4) % 7) as usize)
-        .copied()
-        .unwrap_or("");
-    let month_name = MONTHS
-        .get(month.saturating_sub(1) as usize)
-        .copied()
-        .unwrap_or("");
+    let UtcDate {
+        weekday,
+        day,
+        month_name,
+        year,
+    } = utc_date(secs / 86_400);
     format!(
         "{weekday} {month_name} {day:02} {year:04} {:02}:{:02}:{:02} GMT+0000 (Coordinated Universal Time)",
         sod / 3600,
         sod % 3600 / 60,
         sod % 60
     )
+}
+
+/// The calendar parts of a UTC day, named as JavaScript's `Date` prints them.
+pub(crate) struct UtcDate {
+    /// `Thu`.
+    pub weekday: &'static str,
+    /// Day of the month, 1–31.
+    pub day: u64,
+    /// `Jan`.
+    pub month_name: &'static str,
+    /// Four-digit year.
+    pub year: u64,
+}
+
+/// Calendar parts of the day `days` after 1970-01-01 (shared by the handshake data's
+/// `time` and the static files' `Date`/`Expires` headers).
+pub(crate) fn utc_date(days: u64) -> UtcDate {
+    let (year, month, day) = civil_from_days(days);
+    UtcDate {
+        weekday: WEEKDAYS
+            .get(((days + 4) % 7) as usize)
+            .copied()
+            .unwrap_or(""),
+        day,
+        month_name: MONTHS
+            .get(month.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(""),
+        year,
+    }
 }
 
 /// Proleptic Gregorian (year, month 1–12, day 1–31) for days since 1970-01-01
