@@ -21,7 +21,18 @@ const READ_CHUNK: usize = 512;
 
 /// The response head and the 256-byte first chunk.
 fn head() -> Vec<u8> {
-    let mut v = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let mut v = Vec::with_capacity(400);
+    crate::http::response::write_head(
+        &mut v,
+        200,
+        Some("text/html; charset=UTF-8"),
+        &[
+            ("Connection", "keep-alive"),
+            ("Transfer-Encoding", "chunked"),
+        ],
+        None,
+        true,
+    );
     v.extend_from_slice(format!("{:x}\r\n", HTMLFILE_PREAMBLE.len()).as_bytes());
     v.extend_from_slice(HTMLFILE_PREAMBLE.as_bytes());
     v.extend_from_slice(b"\r\n");
