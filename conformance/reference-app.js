@@ -61,6 +61,10 @@ function portFromArgs(argv, env) {
 
 const port = portFromArgs(process.argv.slice(2), process.env);
 const options = optionsFromEnv(process.env);
+// SIO_STORE=redis://host:port: join a cluster with 0.9.19's RedisStore (redis@0.7.3, the
+// client it ships with), as the interop tests do; the option itself is not a 0.9 setting.
+const storeUrl = typeof options.store === 'string' ? options.store : null;
+delete options.store;
 
 // ---------------------------------------------------------------- HTTP outside the resource
 const server = http.createServer((req, res) => {
@@ -73,6 +77,19 @@ const server = http.createServer((req, res) => {
 });
 
 const io = sio.listen(server, options);
+
+if (storeUrl && /^redis:/.test(storeUrl)) {
+  const u = new URL(storeUrl);
+  const redis = require('redis');
+  const client = () => {
+    const c = redis.createClient(Number(u.port) || 6379, u.hostname);
+    c.on('error', (e) => process.stderr.write(`reference-app: redis: ${e && e.message}\n`));
+    return c;
+  };
+  io.set('store', new sio.RedisStore({
+    redis, redisPub: client(), redisSub: client(), redisClient: client(),
+  }));
+}
 
 // Global authorization: deny=1 refuses, autherr=1 fails with an error.
 io.set('authorization', (data, cb) => {
@@ -198,6 +215,17 @@ function install(nsp, name) {
       // A callback that declares no parameter: the reference encodes `5:N:...` (Q-31).
       socket.emit('ask', data, function () {
         socket.emit('got-ack', Array.prototype.slice.call(arguments));
+      });
+    });
+
+    // Cluster events: act on another session by id, wherever it lives.
+    socket.on('emit-to', (id, data) => { nsp.socket(id).emit('direct', data); });
+
+    socket.on('kick', (id) => { nsp.socket(id).disconnect(); });
+
+    socket.on('get-of', (id, key, ack) => {
+      nsp.socket(id).get(key, (err, value) => {
+        if (typeof ack === 'function') ack(value === undefined ? null : value);
       });
     });
 

@@ -254,6 +254,60 @@ pub enum Outlet {
     Stream(Rc<StreamOutlet>),
     /// A pending xhr-polling / jsonp-polling GET.
     Poll(Rc<PollOutlet>),
+    /// A transport another node of the cluster holds for this node's session (the client's
+    /// request reached a non-owner node, which relays; PROTOCOL.md §6.6, Q-38).
+    Remote(Rc<RemoteOutlet>),
+}
+
+/// A transport held by another node for one of this node's sessions: packets go to that
+/// node as `dispatch-remote` addressed to it. A polling transport takes one write (the
+/// relaying node answers its GET with it); a stream takes any number.
+pub struct RemoteOutlet {
+    /// Session id.
+    pub sid: Sid,
+    /// The relaying node's id, as text.
+    pub node: String,
+    /// Websocket, flashsocket or htmlfile on the relaying node: stays open after a write.
+    pub stream: bool,
+    spent: Cell<bool>,
+    store: std::sync::Arc<dyn crate::store::Store>,
+}
+
+impl RemoteOutlet {
+    /// A transport of `node` for `sid`, written through `store`.
+    pub fn new(
+        sid: Sid,
+        node: String,
+        stream: bool,
+        store: std::sync::Arc<dyn crate::store::Store>,
+    ) -> Rc<RemoteOutlet> {
+        Rc::new(RemoteOutlet {
+            sid,
+            node,
+            stream,
+            spent: Cell::new(false),
+            store,
+        })
+    }
+
+    /// Whether a write can go out now (a remote poll takes one).
+    pub fn writable(&self) -> bool {
+        !self.spent.get()
+    }
+
+    /// Send `text` (one packet, or a payload of several) to the relaying node.
+    pub fn send(&self, text: &str) {
+        if !self.stream {
+            self.spent.set(true);
+        }
+        let msg = crate::store::redis_wire::Message::DispatchRemote {
+            sid: self.sid.as_str().to_owned(),
+            packet: text.to_owned(),
+            volatile: false,
+        };
+        let target = serde_json::Value::from(self.node.as_str()).to_string();
+        self.store.publish(&msg, &[("target", &target)]);
+    }
 }
 
 impl Outlet {
@@ -262,6 +316,21 @@ impl Outlet {
         match self {
             Outlet::Stream(w) => w.name,
             Outlet::Poll(p) => p.name,
+            Outlet::Remote(r) => {
+                if r.stream {
+                    "websocket"
+                } else {
+                    "xhr-polling"
+                }
+            }
+        }
+    }
+
+    /// Whether a packet can be written now (a remote poll takes one write).
+    pub fn writable(&self) -> bool {
+        match self {
+            Outlet::Remote(r) => r.writable(),
+            _ => true,
         }
     }
 
@@ -270,6 +339,7 @@ impl Outlet {
         match (self, other) {
             (Outlet::Stream(a), Outlet::Stream(b)) => Rc::ptr_eq(a, b),
             (Outlet::Poll(a), Outlet::Poll(b)) => Rc::ptr_eq(a, b),
+            (Outlet::Remote(a), Outlet::Remote(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -282,6 +352,7 @@ impl Outlet {
                 Framing::Htmlfile => w.push(htmlfile_chunk(p.as_str())),
             },
             Outlet::Poll(o) => o.push(p),
+            Outlet::Remote(r) => r.send(p.as_str()),
         }
     }
 
@@ -290,6 +361,8 @@ impl Outlet {
         match self {
             Outlet::Stream(w) => w.close(Some(crate::transport::websocket::CLOSE_NORMAL)),
             Outlet::Poll(p) => p.end(),
+            // The relaying node ends its transport on `disconnect-remote`.
+            Outlet::Remote(_) => {}
         }
     }
 }
@@ -431,7 +504,7 @@ impl Session {
             return false;
         }
         if self.open {
-            if let Some(o) = &self.outlet {
+            if let Some(o) = self.outlet.as_ref().filter(|o| o.writable()) {
                 o.write(p);
                 return true;
             }

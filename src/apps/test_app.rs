@@ -161,6 +161,33 @@ fn install_handlers(nsp: &mut crate::server::Namespace) {
             });
         });
     }
+    // Cluster events (README "Clustering"): act on another session by id, wherever it
+    // lives (`io.sockets.socket(id)` of 0.9).
+    nsp.on("emit-to", |s, args, _| {
+        if let Some(p) = args.str(0).and_then(|id| s.peer(id)) {
+            p.emit("direct", &[args.get(1).clone()]);
+        }
+    });
+    nsp.on("kick", |s, args, _| {
+        if let Some(p) = args.str(0).and_then(|id| s.peer(id)) {
+            p.disconnect();
+        }
+    });
+    nsp.on("get-of", |s, args, ack| {
+        let key = room_name(args.get(1));
+        match args.str(0).and_then(|id| s.peer(id)) {
+            Some(p) => p.get(&key, move |r| {
+                if let Some(a) = ack {
+                    a.send(&[r.ok().flatten().unwrap_or(Value::Null)]);
+                }
+            }),
+            None => {
+                if let Some(a) = ack {
+                    a.send(&[Value::Null]);
+                }
+            }
+        }
+    });
     nsp.on("watch", |s, _, ack| {
         s.join("monitor");
         if let Some(a) = ack {

@@ -53,7 +53,13 @@ pub(crate) async fn run(
     }
     let outlet = StreamOutlet::with_framing("htmlfile", Framing::Htmlfile);
     let mut fl = Flusher::new(wr, fd);
-    let opened = sid.is_some_and(|s| st.open_stream(s, outlet.clone()));
+    let opened = match sid {
+        Some(s) => {
+            crate::runtime::poll_conn::session_known(&st, &s).await
+                && st.open_stream(s, outlet.clone())
+        }
+        None => false,
+    };
     let Some(sid) = sid.filter(|_| opened) else {
         warn!("client not handshaken client should reconnect");
         outlet.push(htmlfile_chunk(not_handshaken().as_str()));

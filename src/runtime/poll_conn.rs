@@ -61,6 +61,25 @@ async fn wait_poll(io: Conn<'_>, outlet: &PollOutlet, wait: Duration) -> bool {
     false
 }
 
+/// Whether `sid` is a session this node can serve. In a cluster, a request can arrive
+/// before the handshake another node published (the client is faster than pub/sub): wait
+/// up to half a second for it before answering `7:::1+0`.
+pub(crate) async fn session_known(st: &Rc<ShardState>, sid: &Sid) -> bool {
+    if st.knows_session(sid) {
+        return true;
+    }
+    if st.srv.node.is_none() {
+        return false;
+    }
+    for _ in 0..25 {
+        monoio::time::sleep(Duration::from_millis(20)).await;
+        if st.knows_session(sid) {
+            return true;
+        }
+    }
+    false
+}
+
 /// A plain HTTP request naming a session. Returns false when the connection must be
 /// closed without an answer (§1.9).
 pub(crate) async fn transport_request(
@@ -116,7 +135,11 @@ pub(crate) async fn transport_request(
     let sid = Sid::parse(sid);
     if matches!(head.method, http::Method::Post) {
         http::response::post_ok(out, origin, keep);
-        if let Some(sid) = sid.filter(|s| st.has_session(s)) {
+        let sid = match sid {
+            Some(s) if session_known(st, &s).await => Some(s),
+            _ => None,
+        };
+        if let Some(sid) = sid {
             if let Some(text) = post_text(name, body) {
                 debug!("{name} received data packet {text}");
                 st.post_packets(sid, &text);
@@ -133,10 +156,13 @@ pub(crate) async fn transport_request(
         http::response::plain(out, 200, "text/html; charset=UTF-8", html.as_bytes(), false);
         return true;
     }
+    let known = match &sid {
+        Some(s) => session_known(st, s).await,
+        None => false,
+    };
+    let outlet = PollOutlet::new(name);
     let packets = match sid {
-        Some(sid) if st.has_session(&sid) => {
-            let outlet = PollOutlet::new(name);
-            st.open_poll(sid, outlet.clone());
+        Some(sid) if known && st.open_poll(sid, outlet.clone()) => {
             let wait = Duration::from_secs_f64(st.srv.config.polling_duration.max(0.0));
             if wait_poll(io, &outlet, wait).await {
                 debug!("{name} request aborted by the client");

@@ -78,7 +78,12 @@ pub(crate) async fn run(
     drop(key);
     let outlet = StreamOutlet::new(name);
     let mut fl = Flusher::new(wr, fd);
-    let opened = sid.is_some_and(|s| st.open_ws(s, outlet.clone()));
+    let opened = match sid {
+        Some(s) => {
+            crate::runtime::poll_conn::session_known(&st, &s).await && st.open_ws(s, outlet.clone())
+        }
+        None => false,
+    };
     let Some(sid) = sid.filter(|_| opened) else {
         warn!("client not handshaken client should reconnect");
         outlet.push(not_handshaken().frame().clone());

@@ -46,6 +46,9 @@ impl ShardState {
 
     /// Register a new handshaken session and arm its expiry (§1.15).
     pub fn add_session(&self, sid: Sid, data: HandshakeData, issued: u64) {
+        if self.srv.node.is_some() {
+            self.publish_handshake(&sid, &data);
+        }
         let gen = {
             let mut s = Session::new(sid, data, issued);
             let g = s.bump(Deadline::HandshakeExpiry);
@@ -71,10 +74,18 @@ impl ShardState {
             return;
         }
         let mut ss = self.sessions.borrow_mut();
-        if let Some(s) = ss.get_mut(sid) {
-            if !s.deliver(p, volatile) && volatile {
-                debug!("ignoring volatile packet, transport not open");
+        match ss.get_mut(sid) {
+            Some(s) => {
+                let delivered = s.deliver(p, volatile);
+                if !delivered && volatile {
+                    debug!("ignoring volatile packet, transport not open");
+                }
             }
+            None if self.srv.node.is_some() => {
+                drop(ss);
+                self.write_elsewhere(sid, p, volatile);
+            }
+            None => {}
         }
     }
 
@@ -104,6 +115,8 @@ impl ShardState {
         let (k, added) = self.rooms.borrow_mut().join(key, *sid);
         if added {
             s.rooms.push(k);
+            drop(ss);
+            self.publish_room(sid, key, true);
         }
     }
 
@@ -112,6 +125,8 @@ impl ShardState {
         let Some(s) = ss.get_mut(sid) else { return };
         if self.rooms.borrow_mut().leave(key, sid) {
             s.rooms.retain(|r| &**r != key);
+            drop(ss);
+            self.publish_room(sid, key, false);
         }
     }
 
@@ -134,6 +149,11 @@ impl ShardState {
     }
 
     pub(crate) fn open(self: &Rc<Self>, sid: Sid, outlet: Outlet) -> bool {
+        if self.srv.node.is_some() && !self.sessions.borrow().contains_key(&sid) {
+            // Not this node's session: adopt it (handshaken by a 0.9.19 node) or relay
+            // the transport to its owner (§6.6).
+            return self.open_elsewhere(sid, outlet);
+        }
         let first = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else {
@@ -161,6 +181,13 @@ impl ShardState {
                     crate::protocol::payload::encode_payload(&texts, &mut payload);
                     w.push(crate::session::htmlfile_chunk(&payload));
                 }
+                // A relaying node gets the whole buffer in one `dispatch-remote`.
+                Outlet::Remote(r) if !buffered.is_empty() => {
+                    let texts: Vec<&str> = buffered.iter().map(|p| p.as_str()).collect();
+                    let mut payload = String::new();
+                    crate::protocol::payload::encode_payload(&texts, &mut payload);
+                    r.send(&payload);
+                }
                 _ => {
                     for p in buffered {
                         outlet.write(p);
@@ -173,6 +200,9 @@ impl ShardState {
             }
             first
         };
+        if self.srv.node.is_some() {
+            self.published_open(&sid, &outlet, first);
+        }
         self.schedule_heartbeat(&sid);
         if first {
             self.nsp_connect(sid, 0, "");
@@ -187,7 +217,12 @@ impl ShardState {
         let gen = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(sid) else { return };
-            if s.hb_scheduled || !s.open || !matches!(s.outlet, Some(Outlet::Stream(_))) {
+            let stream = match &s.outlet {
+                Some(Outlet::Stream(_)) => true,
+                Some(Outlet::Remote(r)) => r.stream,
+                _ => false,
+            };
+            if s.hb_scheduled || !s.open || !stream {
                 return;
             }
             s.hb_scheduled = true;
@@ -202,6 +237,9 @@ impl ShardState {
 
     /// The reader of websocket `outlet` for `sid` stopped.
     pub fn ws_closed(self: &Rc<Self>, sid: Sid, outlet: &Rc<StreamOutlet>, why: WsEnd) {
+        if self.relayed_stream_closed(&sid, outlet, why) {
+            return;
+        }
         let current = {
             let ss = self.sessions.borrow();
             ss.get(&sid).is_some_and(|s| {
@@ -226,6 +264,11 @@ impl ShardState {
         let gen = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else { return };
+            if self.srv.node.is_some() && !matches!(s.outlet, Some(Outlet::Remote(_))) {
+                self.publish_sid(crate::store::redis_wire::Message::Close {
+                    sid: sid.as_str().to_owned(),
+                });
+            }
             s.open = false;
             s.outlet = None;
             s.hb_scheduled = false;
@@ -241,8 +284,19 @@ impl ShardState {
         );
     }
 
-    /// One inbound packet text from session `sid` (§4.3 inbound processing).
+    /// One inbound packet text from session `sid` (§4.3 inbound processing). On a node
+    /// that only relays the session's transport, the packet goes to the owner (§6.6).
     pub fn on_text(self: &Rc<Self>, sid: Sid, text: &str) {
+        if self.srv.node.is_some() && !self.sessions.borrow().contains_key(&sid) {
+            self.relay_inbound(sid, text);
+            return;
+        }
+        self.on_packet(sid, text, true);
+    }
+
+    /// Process one inbound packet of a session of this node; `auto_ack` is false for
+    /// packets another node relayed (it already sent the automatic ack, §6.4).
+    pub(crate) fn on_packet(self: &Rc<Self>, sid: Sid, text: &str, auto_ack: bool) {
         let pkt = match packet::decode(text) {
             Ok(p) => p,
             Err(e) => {
@@ -263,7 +317,7 @@ impl ShardState {
             }
             _ => {}
         }
-        if let MessageId::Auto(id) = pkt.id {
+        if let (MessageId::Auto(id), true) = (pkt.id, auto_ack) {
             debug!("acknowledging packet automatically");
             let ack = text_ack(&pkt.endpoint, id);
             self.write_to(&sid, ack, false);
@@ -420,6 +474,12 @@ impl ShardState {
             let Some(s) = ss.get_mut(&sid) else { return };
             s.nsp(idx).joined = true;
         }
+        if self.srv.node.is_some() {
+            // As 0.9.19: the namespace authorisation republishes the handshake data.
+            if let Ok(serde_json::Value::Object(data)) = crate::protocol::json::parse(&hs) {
+                self.publish_handshake(&sid, &data);
+            }
+        }
         self.join_room(&sid, &name);
         self.write_to(&sid, connect_pkt, false);
         let socket = self.socket(sid, idx);
@@ -455,7 +515,7 @@ impl ShardState {
         }
     }
 
-    fn heartbeat_received(&self, sid: &Sid) {
+    pub(crate) fn heartbeat_received(&self, sid: &Sid) {
         {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(sid) else { return };
@@ -472,7 +532,16 @@ impl ShardState {
         let p = text(|s| packet::encode_simple(s, PacketType::Disconnect, ""));
         {
             let mut ss = self.sessions.borrow_mut();
-            let Some(s) = ss.get_mut(sid) else { return };
+            let Some(s) = ss.get_mut(sid) else {
+                drop(ss);
+                if self.srv.node.is_some() && self.knows_session(sid) {
+                    // The owner is another node: it ends the session (§6.5).
+                    self.publish_sid(crate::store::redis_wire::Message::DisconnectForce {
+                        sid: sid.as_str().to_owned(),
+                    });
+                }
+                return;
+            };
             if s.ended {
                 return;
             }
@@ -520,6 +589,12 @@ impl ShardState {
             for r in &s.rooms {
                 rooms.leave(r, &sid);
             }
+        }
+        if self.srv.node.is_some() {
+            self.publish_sid(crate::store::redis_wire::Message::DisconnectRemote {
+                sid: sid.as_str().to_owned(),
+                reason: Some(reason.to_owned()),
+            });
         }
         self.srv
             .store

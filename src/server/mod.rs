@@ -3,6 +3,7 @@
 //! [`ServerHandle`]. Handlers run on the shard that owns the socket's session.
 
 pub mod args;
+mod cluster;
 pub(crate) mod dispatch;
 mod handshake;
 pub mod namespace;
@@ -63,6 +64,9 @@ pub(crate) struct ServerInner {
     pub authorization: Option<AuthFn>,
     pub fallback: Option<FallbackFn>,
     pub store: Arc<dyn Store>,
+    /// This node's cluster id when the store is shared with other nodes (RedisStore);
+    /// `None` for a single process, and then no cluster message is ever built.
+    pub node: Option<u32>,
     pub shards: OnceLock<Vec<flume::Sender<Remote>>>,
     /// Enabled transports, in handshake order.
     pub transport_names: Vec<&'static str>,
@@ -88,9 +92,15 @@ impl ServerInner {
     /// [`ServerInner::deliver_everywhere`]) and publish it to the other nodes of the
     /// cluster through the store.
     pub fn broadcast(&self, key: &str, packet: Encoded, except: Vec<Sid>, volatile: bool) {
-        let ex: Vec<&str> = except.iter().map(|s| s.as_str()).collect();
-        self.store
-            .publish_dispatch(key, packet.as_str(), volatile, &ex);
+        if self.node.is_some() {
+            let msg = crate::store::redis_wire::Message::Dispatch {
+                room: key.to_owned(),
+                packet: packet.as_str().to_owned(),
+                volatile,
+                exceptions: except.iter().map(|s| s.as_str().to_owned()).collect(),
+            };
+            self.store.publish(&msg, &[]);
+        }
         self.deliver_everywhere(key, packet, except, volatile);
     }
 
@@ -292,6 +302,7 @@ impl Server {
             nsp_index,
             authorization: self.authorization,
             fallback: self.fallback,
+            node: self.store.node_id(),
             store: self.store,
             shards: OnceLock::new(),
             transport_names,
@@ -299,14 +310,11 @@ impl Server {
             assets,
         });
         let weak = Arc::downgrade(&inner);
-        inner
-            .store
-            .start(Box::new(move |d: crate::store::RemoteDispatch| {
-                if let Some(srv) = weak.upgrade() {
-                    let except = d.exceptions.iter().filter_map(|s| Sid::parse(s)).collect();
-                    srv.deliver_everywhere(&d.room, Encoded::new(&d.packet), except, d.volatile);
-                }
-            }));
+        inner.store.start(Box::new(move |r| {
+            if let Some(srv) = weak.upgrade() {
+                cluster::route(&srv, r);
+            }
+        }));
         crate::runtime::start(inner, addr)
     }
 }

@@ -17,6 +17,9 @@ impl ShardState {
     /// The pending poll `outlet` of `sid` answers now: take its packets, and close the
     /// transport (the close timeout starts) if it is still the current one.
     pub fn poll_finished(&self, sid: Sid, outlet: &Rc<PollOutlet>) -> Vec<Encoded> {
+        if let Some(packets) = self.relay_poll_finished(&sid, outlet) {
+            return packets;
+        }
         let packets = outlet.finish();
         let current = self.sessions.borrow().get(&sid).is_some_and(|s| {
             !s.ended && matches!(&s.outlet, Some(Outlet::Poll(p)) if Rc::ptr_eq(p, outlet))
@@ -30,6 +33,9 @@ impl ShardState {
     /// The client aborted the pending poll `outlet`: its packets go back to the
     /// front of the session buffer, and the transport closes now.
     pub fn poll_aborted(&self, sid: Sid, outlet: &Rc<PollOutlet>) {
+        if self.relay_poll_aborted(&sid, outlet) {
+            return;
+        }
         let mut packets = outlet.finish();
         let current = {
             let mut ss = self.sessions.borrow_mut();
@@ -56,6 +62,13 @@ impl ShardState {
     /// A POST carried packets for `sid` (§3.7): connect the session if this is its first
     /// request (Q-23: `1::` waits for the first GET), then process each packet in order.
     pub fn post_packets(self: &Rc<Self>, sid: Sid, body: &str) {
+        if self.srv.node.is_some() && !self.sessions.borrow().contains_key(&sid) {
+            // A session another node owns: its packets go there (§6.6).
+            for p in crate::protocol::payload::decode_payload(body) {
+                self.relay_inbound(sid, p);
+            }
+            return;
+        }
         let first = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else { return };

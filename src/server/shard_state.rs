@@ -80,6 +80,8 @@ pub(crate) struct ShardState {
     pub stopping: Cell<bool>,
     /// Packets left for sessions disconnected while no transport was open.
     pub tombstones: RefCell<HashMap<Sid, Vec<Encoded>>>,
+    /// What this shard knows of sessions owned by other nodes (RedisStore cluster).
+    pub cluster: RefCell<super::cluster::ClusterView>,
 }
 
 thread_local! {
@@ -104,6 +106,7 @@ impl ShardState {
             next_token: Cell::new(1),
             stopping: Cell::new(false),
             tombstones: RefCell::new(HashMap::new()),
+            cluster: RefCell::new(Default::default()),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(st.clone()));
         st

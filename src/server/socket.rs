@@ -235,9 +235,44 @@ impl Socket {
             .unwrap_or_default()
     }
 
+    /// The socket of session `sid` on this socket's namespace, wherever the session lives
+    /// (`io.sockets.socket(id)` of 0.9): on another shard or, with a RedisStore, another
+    /// node. `emit`/`send`/`json`/`disconnect` and `set`/`get`/`has`/`del` work on it from
+    /// here; `handshake`, `rooms` and acks only for sessions of this shard. `None` for a
+    /// malformed id.
+    pub fn peer(&self, sid: &str) -> Option<Socket> {
+        Some(Socket {
+            st: self.st.clone(),
+            sid: Sid::parse(sid)?,
+            nsp: self.nsp,
+        })
+    }
+
     /// Disconnect: the whole session for the main namespace, just this namespace
     /// otherwise (PROTOCOL.md §5.3).
     pub fn disconnect(&self) {
+        let owner = self.sid.owner(self.st.srv.shard_count());
+        if owner != self.st.id {
+            // A peer socket (`peer`) of another shard: disconnect it there.
+            let (sid, nsp) = (self.sid, self.nsp);
+            self.st.srv.send(
+                owner,
+                super::shard_state::Remote::Run(Box::new(move |st| {
+                    Socket {
+                        st: st.clone(),
+                        sid,
+                        nsp,
+                    }
+                    .disconnect()
+                })),
+            );
+            return;
+        }
+        if !self.st.sessions.borrow().contains_key(&self.sid) {
+            // Owned by another node of the cluster.
+            self.st.disconnect_elsewhere(&self.sid);
+            return;
+        }
         tracing::info!("booting client");
         if self.nsp == 0 {
             self.st.force_disconnect(&self.sid);

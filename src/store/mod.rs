@@ -26,34 +26,27 @@ pub type HasCallback = Box<dyn FnOnce(Result<bool, StoreError>) + Send>;
 /// Completion of `set`/`del`.
 pub type DoneCallback = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 
-/// A room broadcast published by another node of the cluster (`dispatch`, §6.4).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteDispatch {
-    /// Room key (§5.4).
-    pub room: String,
-    /// The encoded packet text.
-    pub packet: String,
-    /// Volatile packets are dropped for sessions whose transport is not open.
-    pub volatile: bool,
-    /// Session ids excluded.
-    pub exceptions: Vec<String>,
-}
-
-/// Where a store delivers what other nodes published (called on the store's own thread).
-pub type DispatchSink = Box<dyn Fn(RemoteDispatch) + Send + Sync>;
+/// What another node of the cluster published, decoded (called on the store's own thread).
+pub type ClusterSink = Box<dyn Fn(redis_wire::Received) + Send + Sync>;
 
 /// Per-client data (`socket.set/get/has/del`, PROTOCOL.md §5.7), keyed by session id,
 /// and the bus to other nodes (§6.1; a single-process store has none).
 pub trait Store: Send + Sync + 'static {
-    /// Start listening to other nodes; `sink` receives their room broadcasts. Called once
-    /// when the server starts. The default (single process) does nothing.
-    fn start(&self, sink: DispatchSink) {
+    /// Start listening to other nodes; `sink` receives what they publish (every channel of
+    /// PROTOCOL.md §6.4, own messages already filtered out). Called once when the server
+    /// starts. The default (single process) does nothing.
+    fn start(&self, sink: ClusterSink) {
         let _ = sink;
     }
-    /// Tell the other nodes about a room broadcast this node just delivered locally.
-    /// The default (single process) does nothing.
-    fn publish_dispatch(&self, room: &str, packet: &str, volatile: bool, exceptions: &[&str]) {
-        let _ = (room, packet, volatile, exceptions);
+    /// This node's cluster id, or `None` for a single-process store (then nothing is
+    /// published and the engine skips building cluster messages).
+    fn node_id(&self) -> Option<u32> {
+        None
+    }
+    /// Publish `msg` to the other nodes, with sio09's envelope extensions `ext` (key, raw
+    /// JSON value; see [`redis_wire::encode_ext`]). The default (single process) does nothing.
+    fn publish(&self, msg: &redis_wire::Message, ext: &[(&str, &str)]) {
+        let _ = (msg, ext);
     }
     /// Store `value` under `key` for session `sid`.
     fn set(&self, sid: &str, key: &str, value: Value, done: DoneCallback);

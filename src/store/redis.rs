@@ -14,9 +14,7 @@
 //! channels are subscribed and decoded but not acted on yet.
 
 use super::redis_wire::{self, decode_value, encode_value, Channel, Message};
-use super::{
-    DispatchSink, DoneCallback, GetCallback, HasCallback, RemoteDispatch, Store, StoreError,
-};
+use super::{ClusterSink, DoneCallback, GetCallback, HasCallback, Store, StoreError};
 use serde_json::Value;
 use std::time::Duration;
 use tracing::{info, warn};
@@ -146,11 +144,13 @@ fn run(conn: &mut redis::Connection, job: Job) -> Result<(), (Job, redis::RedisE
     Ok(())
 }
 
-/// Subscribe to the 13 channels (REDIS-STORE.md §2 order) and hand other nodes' room
-/// broadcasts to `sink`; reconnects with backoff. The other channels are decoded and
-/// counted but not acted on yet (sessions are sticky to their node in this build).
-fn subscriber_thread(client: redis::Client, node_id: u32, sink: DispatchSink) {
+/// Subscribe to the 13 channels (REDIS-STORE.md §2 order) and hand what other nodes
+/// publish to `sink`; reconnects with backoff and resubscribes. Pub/sub is at-most-once:
+/// what was published while this connection was down is lost; the outage is logged and
+/// counted (`lost_connections`).
+fn subscriber_thread(client: redis::Client, node_id: u32, sink: ClusterSink) {
     let mut backoff = Duration::from_millis(100);
+    let mut outages: u64 = 0;
     loop {
         let mut conn = match client.get_connection_with_timeout(CONNECT_TIMEOUT) {
             Ok(c) => c,
@@ -168,37 +168,36 @@ fn subscriber_thread(client: redis::Client, node_id: u32, sink: DispatchSink) {
             continue;
         }
         backoff = Duration::from_millis(100);
-        info!("redis subscriber listening on {} channels", names.len());
+        info!(
+            "redis subscriber listening on {} channels (outages so far: {outages})",
+            names.len()
+        );
+        let mut bad: u64 = 0;
         loop {
             let msg = match ps.get_message() {
                 Ok(m) => m,
                 Err(e) => {
-                    // Pub/sub is at-most-once: what other nodes published while we were
-                    // away is lost (logged, documented).
-                    warn!("redis subscriber lost its connection ({e}); messages published meanwhile are lost");
+                    outages += 1;
+                    warn!(
+                        "redis subscriber lost its connection ({e}); messages published \
+                         meanwhile are lost (pub/sub is at-most-once; outage #{outages})"
+                    );
                     break;
                 }
             };
             let Some(channel) = Channel::from_name(msg.get_channel_name()) else {
                 continue;
             };
-            match redis_wire::decode(channel, msg.get_payload_bytes(), node_id) {
-                Ok(Some((
-                    _,
-                    Message::Dispatch {
-                        room,
-                        packet,
-                        volatile,
-                        exceptions,
-                    },
-                ))) => sink(RemoteDispatch {
-                    room,
-                    packet,
-                    volatile,
-                    exceptions,
-                }),
-                Ok(_) => {}
-                Err(e) => warn!("bad message on redis channel {}: {e}", channel.name()),
+            match redis_wire::decode_envelope(channel, msg.get_payload_bytes(), node_id) {
+                Ok(Some(r)) => sink(r),
+                Ok(None) => {}
+                Err(e) => {
+                    bad += 1;
+                    warn!(
+                        "bad message on redis channel {} ignored ({bad} so far): {e}",
+                        channel.name()
+                    );
+                }
             }
         }
     }
@@ -228,20 +227,37 @@ fn command_thread(client: redis::Client, conn: redis::Connection, rx: flume::Rec
             }
         }
         let Some(c) = conn.as_mut() else { continue };
-        if let Err((job, e)) = run(c, job) {
-            if e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal() {
-                warn!("redis connection lost: {e}");
-                conn = None;
-            } else {
-                warn!("redis command failed: {e}");
-            }
+        let Err((job, e)) = run(c, job) else { continue };
+        if !(e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()) {
+            warn!("redis command failed: {e}");
             fail(job, "redis command failed");
+            continue;
+        }
+        // The connection broke since the last command (e.g. Redis restarted): reconnect
+        // at once and retry this command once, so one restart costs no command.
+        warn!("redis connection lost: {e}");
+        conn = None;
+        match client.get_connection_with_timeout(CONNECT_TIMEOUT) {
+            Ok(mut c) => {
+                info!("redis store reconnected");
+                match run(&mut c, job) {
+                    Ok(()) => conn = Some(c),
+                    Err((job, e)) => {
+                        warn!("redis command failed after reconnecting: {e}");
+                        fail(job, "redis command failed");
+                    }
+                }
+            }
+            Err(e2) => {
+                warn!("redis store unavailable ({e2})");
+                fail(job, "redis unavailable");
+            }
         }
     }
 }
 
 impl Store for RedisStore {
-    fn start(&self, sink: DispatchSink) {
+    fn start(&self, sink: ClusterSink) {
         let (client, node_id) = (self.client.clone(), self.node_id);
         let spawned = std::thread::Builder::new()
             .name("sio09-redis-sub".to_owned())
@@ -251,15 +267,13 @@ impl Store for RedisStore {
         }
     }
 
-    fn publish_dispatch(&self, room: &str, packet: &str, volatile: bool, exceptions: &[&str]) {
-        let msg = Message::Dispatch {
-            room: room.to_owned(),
-            packet: packet.to_owned(),
-            volatile,
-            exceptions: exceptions.iter().map(|s| (*s).to_owned()).collect(),
-        };
-        let payload = redis_wire::encode(self.node_id, &msg);
-        self.submit(Job::Publish(Channel::Dispatch.name(), payload));
+    fn node_id(&self) -> Option<u32> {
+        Some(self.node_id)
+    }
+
+    fn publish(&self, msg: &Message, ext: &[(&str, &str)]) {
+        let payload = redis_wire::encode_ext(self.node_id, msg, ext);
+        self.submit(Job::Publish(msg.channel().name(), payload));
     }
 
     fn set(&self, sid: &str, key: &str, value: Value, done: DoneCallback) {

@@ -433,6 +433,65 @@ pub fn decode(
     payload: &[u8],
     own_node_id: u32,
 ) -> Result<Option<(Value, Message)>, WireError> {
+    Ok(decode_envelope(channel, payload, own_node_id)?.map(|r| (r.from, r.msg)))
+}
+
+/// A message from another node, with the envelope fields beyond `nodeId` and `args`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// The sender's `nodeId`, as sent (`Value::Null` when absent).
+    pub from: Value,
+    /// The decoded message.
+    pub msg: Message,
+    /// Other envelope fields: sio09 nodes add a few (see [`encode_ext`]); 0.9.19 sends none
+    /// and ignores them.
+    pub ext: Map<String, Value>,
+}
+
+impl Received {
+    /// The sender's id as text (`"751025151"`), the form sio09 keeps node ids in.
+    pub fn from_text(&self) -> String {
+        match &self.from {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        }
+    }
+
+    /// Extension field `key` as text (strings as is, numbers printed), if present.
+    pub fn ext_text(&self, key: &str) -> Option<String> {
+        match self.ext.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Null => None,
+            v => Some(v.to_string()),
+        }
+    }
+}
+
+/// [`encode`] plus extension fields after `args`: `ext` pairs of a key and a raw JSON value
+/// text (`("target", "123")`, `("sio09", "1")`). 0.9.19 nodes read only `nodeId` and `args`, so
+/// the payload stays compatible; sio09 nodes use the extensions to address one node.
+pub fn encode_ext(node_id: u32, msg: &Message, ext: &[(&str, &str)]) -> String {
+    let mut out = encode(node_id, msg);
+    if ext.is_empty() {
+        return out;
+    }
+    out.pop();
+    for (k, v) in ext {
+        out.push(',');
+        write_js_string(&mut out, k);
+        out.push(':');
+        out.push_str(v);
+    }
+    out.push('}');
+    out
+}
+
+/// Like [`decode`], keeping the envelope's other fields (see [`Received`]).
+pub fn decode_envelope(
+    channel: Channel,
+    payload: &[u8],
+    own_node_id: u32,
+) -> Result<Option<Received>, WireError> {
     let text = String::from_utf8_lossy(payload);
     let Value::Object(mut envelope) = json::parse(&text)? else {
         return Err(WireError::NotAnObject);
@@ -484,7 +543,11 @@ pub fn decode(
             reason: a.optional_string(1)?,
         },
     };
-    Ok(Some((sender, msg)))
+    Ok(Some(Received {
+        from: sender,
+        msg,
+        ext: envelope,
+    }))
 }
 
 /// The `args` array of one payload, taken apart by index.

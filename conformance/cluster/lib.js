@@ -1,0 +1,231 @@
+'use strict';
+// Cluster test helpers: a redis-server of our own on a free loopback port, nodes of the
+// test app (sio09 or the socket.io 0.9.19 reference) pointed at it, a small Redis command
+// client, and a round-robin HTTP/websocket proxy that alternates every request between
+// nodes (the non-sticky load balancer of issue 5).
+
+const { spawn } = require('node:child_process');
+const http = require('node:http');
+const net = require('node:net');
+const path = require('node:path');
+const { freePort, sleep } = require('../lib/target');
+
+const ROOT = path.resolve(__dirname, '..');
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    const done = (ok) => { s.removeAllListeners(); s.destroy(); resolve(ok); };
+    s.setTimeout(1000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+async function waitPort(port, child, what, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}): ${child.stderrText}`);
+    if (await canConnect(port)) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} did not listen on ${port}: ${child.stderrText}`);
+}
+
+function track(child) {
+  child.stderrText = '';
+  child.stdoutText = '';
+  child.stderr.on('data', (d) => { child.stderrText = (child.stderrText + d).slice(-20000); });
+  child.stdout.on('data', (d) => { child.stdoutText = (child.stdoutText + d).slice(-20000); });
+  child.exited = new Promise((resolve) => child.once('exit', resolve));
+  return child;
+}
+
+async function stopChild(child, sig = 'SIGTERM') {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill(sig);
+  const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch (e) { /* gone */ } }, 5000);
+  await child.exited;
+  clearTimeout(t);
+}
+
+// ---------------------------------------------------------------- Redis
+
+class Redis {
+  constructor(port) { this.port = port; this.child = null; }
+
+  get url() { return `redis://127.0.0.1:${this.port}`; }
+
+  async start() {
+    this.child = track(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1',
+      '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    await waitPort(this.port, this.child, 'redis-server');
+    return this;
+  }
+
+  async stop() { await stopChild(this.child, 'SIGKILL'); }
+
+  // One command over a fresh connection (RESP), answer parsed simply.
+  command(...args) {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port: this.port });
+      let buf = '';
+      s.setTimeout(5000, () => { s.destroy(); reject(new Error('redis command timed out')); });
+      s.on('error', reject);
+      s.on('data', (d) => {
+        buf += d.toString('utf8');
+        const v = parseResp(buf);
+        if (v !== undefined) { s.end(); resolve(v.value); }
+      });
+      s.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join(''));
+    });
+  }
+
+  // Wait until `n` subscribers listen on `dispatch` (every node's subscriber is ready).
+  async waitSubscribers(n, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let got = -1;
+      try { got = (await this.command('PUBSUB', 'NUMSUB', 'dispatch'))[1]; } catch (e) { /* down */ }
+      if (got >= n) return;
+      if (Date.now() > deadline) throw new Error(`only ${got} subscribers on dispatch, wanted ${n}`);
+      await sleep(50);
+    }
+  }
+}
+
+function parseResp(s, i = 0) {
+  const end = s.indexOf('\r\n', i);
+  if (end < 0) return undefined;
+  const t = s[i];
+  const line = s.slice(i + 1, end);
+  if (t === '+' || t === '-') return { value: line, next: end + 2 };
+  if (t === ':') return { value: Number(line), next: end + 2 };
+  if (t === '$') {
+    const n = Number(line);
+    if (n < 0) return { value: null, next: end + 2 };
+    if (s.length < end + 2 + n + 2) return undefined;
+    return { value: s.slice(end + 2, end + 2 + n), next: end + 2 + n + 2 };
+  }
+  if (t === '*') {
+    const n = Number(line);
+    const out = [];
+    let j = end + 2;
+    for (let k = 0; k < n; k++) {
+      const v = parseResp(s, j);
+      if (v === undefined) return undefined;
+      out.push(v.value);
+      j = v.next;
+    }
+    return { value: out, next: j };
+  }
+  return { value: line, next: end + 2 };
+}
+
+// ---------------------------------------------------------------- nodes
+
+function sio09Bin() {
+  const bin = process.env.SIO09_BIN || path.join(ROOT, '..', 'target', 'debug', 'sio09');
+  return path.resolve(ROOT, bin);
+}
+
+class Node {
+  constructor(kind, redisUrl, extraEnv = {}) {
+    this.kind = kind;
+    this.redisUrl = redisUrl;
+    this.extraEnv = extraEnv;
+    this.port = null;
+    this.child = null;
+  }
+
+  get wsUrl() { return `ws://127.0.0.1:${this.port}`; }
+
+  async start() {
+    this.port = await freePort();
+    const env = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('SIO_') && k !== 'SIO_IO_DRIVER') delete env[k];
+    Object.assign(env, { PORT: String(this.port), SIO_STORE: this.redisUrl, SIO_LOG_LEVEL: '1' }, this.extraEnv);
+    const cmd = this.kind === 'reference'
+      ? [process.execPath, [path.join(ROOT, 'reference-app.js')]]
+      : [sio09Bin(), ['--app', 'test']];
+    this.child = track(spawn(cmd[0], cmd[1], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+    await waitPort(this.port, this.child, `${this.kind} node`);
+    return this;
+  }
+
+  async stop() { await stopChild(this.child); }
+}
+
+// ---------------------------------------------------------------- round-robin proxy
+
+// Every HTTP request (and every websocket upgrade) goes to the next node in turn. Backend
+// requests use no keep-alive, so the choice is really per request.
+class RoundRobinProxy {
+  constructor(nodes) {
+    this.nodes = nodes;
+    this.next = 0;
+    this.counts = nodes.map(() => 0);
+    this.log = [];
+    this.tunnels = new Set();
+    this.server = http.createServer((req, res) => this._http(req, res));
+    this.server.on('upgrade', (req, sock, head) => this._upgrade(req, sock, head));
+    this.server.keepAliveTimeout = 60000;
+  }
+
+  get wsUrl() { return `ws://127.0.0.1:${this.port}`; }
+
+  _pick(what) {
+    const i = this.next;
+    this.next = (this.next + 1) % this.nodes.length;
+    this.counts[i] += 1;
+    this.log.push([i, what]);
+    return this.nodes[i];
+  }
+
+  _http(req, res) {
+    const node = this._pick(`${req.method} ${req.url}`);
+    const up = http.request({
+      host: '127.0.0.1', port: node.port, method: req.method, path: req.url,
+      headers: { ...req.headers, connection: 'close' }, agent: false,
+    }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => { if (!res.headersSent) { res.writeHead(502); } res.end(); });
+    req.on('aborted', () => up.destroy());
+    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+    req.pipe(up);
+  }
+
+  _upgrade(req, sock, head) {
+    const node = this._pick(`UPGRADE ${req.url}`);
+    const up = net.connect({ host: '127.0.0.1', port: node.port }, () => {
+      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
+      for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+      up.write(raw + '\r\n');
+      if (head && head.length) up.write(head);
+      up.pipe(sock);
+      sock.pipe(up);
+    });
+    this.tunnels.add(up).add(sock);
+    const end = () => { up.destroy(); sock.destroy(); this.tunnels.delete(up); this.tunnels.delete(sock); };
+    up.on('error', end);
+    sock.on('error', end);
+    up.on('close', end);
+    sock.on('close', end);
+  }
+
+  async start() {
+    this.port = await freePort();
+    await new Promise((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    return this;
+  }
+
+  stop() {
+    for (const t of this.tunnels) t.destroy();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+module.exports = { Redis, Node, RoundRobinProxy, freePort, sleep };
