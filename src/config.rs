@@ -508,6 +508,14 @@ pub struct Config {
     pub workers: usize,
     /// `io driver` (sio09's own; default auto).
     pub io_driver: IoDriver,
+    /// `redis pub`, `redis sub`, `redis client` (sio09; 0.9's `redisPub`/`redisSub`/
+    /// `redisClient`): separate Redis servers for publishing, subscribing and the client-data
+    /// commands; `None` (the default, set with `""`) means the `store` URL.
+    pub redis_pub: Option<String>,
+    /// See [`Config::redis_pub`].
+    pub redis_sub: Option<String>,
+    /// See [`Config::redis_pub`].
+    pub redis_client: Option<String>,
 }
 
 impl Default for Config {
@@ -515,6 +523,9 @@ impl Default for Config {
         Config {
             origins: vec!["*:*".to_owned()],
             store: StoreSpec::Memory,
+            redis_pub: None,
+            redis_sub: None,
+            redis_client: None,
             log: true,
             log_level: 3,
             log_colors: std::io::stdout().is_terminal(),
@@ -578,7 +589,13 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "browser client expires"
         | "client store expiration"
         | "workers" => Kind::Number,
-        "store" | "resource" | "browser client path" | "io driver" => Kind::Text,
+        "store"
+        | "resource"
+        | "browser client path"
+        | "io driver"
+        | "redis pub"
+        | "redis sub"
+        | "redis client" => Kind::Text,
         "origins" | "transports" | "blacklist" => Kind::List,
         "authorization" | "browser client handler" | "logger" | "static" => Kind::Function,
         _ => return None,
@@ -763,6 +780,24 @@ fn parse_store(key: &str, v: &OptionValue) -> Result<StoreSpec, ConfigError> {
     }
 }
 
+const REDIS_EXPECTED: &str = "a URL redis://[:password@]host:port[/db], or \"\" for the store URL";
+
+fn parse_redis_option(key: &str, v: &OptionValue) -> Result<Option<String>, ConfigError> {
+    let OptionValue::Str(s) = v else {
+        return Err(bad(key, REDIS_EXPECTED, v));
+    };
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    parse_redis_url(s).map_err(|why| ConfigError::BadValue {
+        key: key.to_owned(),
+        expected: REDIS_EXPECTED,
+        got: format!("{} ({why})", quote(s)),
+    })?;
+    Ok(Some(s.to_owned()))
+}
+
 fn function_option(key: &str, v: &OptionValue) -> Result<(), ConfigError> {
     if *v == OptionValue::Bool(false) {
         return Ok(());
@@ -899,6 +934,9 @@ impl Config {
         "workers",
         "io driver",
         "browser client path",
+        "redis pub",
+        "redis sub",
+        "redis client",
     ];
 
     /// Sets option `key` (its 0.9 name, e.g. `"heartbeat interval"`) to `value`.
@@ -913,6 +951,9 @@ impl Config {
         match key {
             "origins" => self.origins = parse_origins(key, v)?,
             "store" => self.store = parse_store(key, v)?,
+            "redis pub" => self.redis_pub = parse_redis_option(key, v)?,
+            "redis sub" => self.redis_sub = parse_redis_option(key, v)?,
+            "redis client" => self.redis_client = parse_redis_option(key, v)?,
             "log" => self.log = want_bool(key, v)?,
             "log level" => self.log_level = want_int(key, v, 0.0, 3.0, LOG_LEVEL_EXPECTED)? as u8,
             "log colors" => self.log_colors = want_bool(key, v)?,
@@ -1006,6 +1047,9 @@ impl Config {
         Ok(match key {
             "origins" => List(self.origins.clone()),
             "store" => Str(self.store.as_str().to_owned()),
+            "redis pub" => Str(self.redis_pub.clone().unwrap_or_default()),
+            "redis sub" => Str(self.redis_sub.clone().unwrap_or_default()),
+            "redis client" => Str(self.redis_client.clone().unwrap_or_default()),
             "log" => Bool(self.log),
             "log level" => Number(self.log_level.into()),
             "log colors" => Bool(self.log_colors),

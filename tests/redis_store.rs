@@ -236,3 +236,75 @@ fn room_broadcasts_cross_nodes_once() {
     n1.wait();
     n2.wait();
 }
+
+/// 0.9's `redisClient`/`redisPub`/`redisSub` as options: client data on one Redis, the
+/// cluster's pub/sub on another.
+#[test]
+fn client_data_and_pub_sub_can_live_on_separate_redis_servers() {
+    let bus = RedisServer::start();
+    let data = RedisServer::start();
+    let node = |bus: &RedisServer, data: &RedisServer| {
+        let mut io = Server::new();
+        io.config_mut().set_str("log level", "0").expect("opt");
+        let urls = sio09::store::RedisUrls {
+            store: bus.url(),
+            client: Some(data.url()),
+            ..Default::default()
+        };
+        io.store(Arc::new(RedisStore::connect_urls(&urls).expect("store")));
+        sio09::apps::test_app::install(&mut io);
+        io.listen("127.0.0.1:0".parse::<SocketAddr>().expect("addr"))
+            .expect("listen")
+    };
+    let (n1, n2) = (node(&bus, &data), node(&bus, &data));
+    let sid1 = handshake(n1.local_addr(), "");
+    let mut a = Ws::connect(n1.local_addr(), &sid1);
+    assert_eq!(a.text().as_deref(), Some("1::"));
+    let sid2 = handshake(n2.local_addr(), "");
+    let mut b = Ws::connect(n2.local_addr(), &sid2);
+    assert_eq!(b.text().as_deref(), Some("1::"));
+    a.send(r#"5:1+::{"name":"set","args":["k","v"]}"#);
+    assert_eq!(a.text().as_deref(), Some("6:::1+[true]"));
+    let on = |srv: &RedisServer| -> Option<String> {
+        redis::cmd("HGET")
+            .arg(&sid1)
+            .arg("k")
+            .query(&mut srv.conn())
+            .expect("hget")
+    };
+    assert_eq!(on(&data).as_deref(), Some(r#""v""#));
+    assert_eq!(on(&bus), None);
+    // Both subscribers listen on the bus server, not on the data server.
+    let mut c = bus.conn();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, n): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg("dispatch")
+            .query(&mut c)
+            .expect("numsub");
+        if n >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "subscribers not ready ({n})");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    b.send(r#"5:::{"name":"emit-all","args":["x"]}"#);
+    assert_eq!(
+        a.text().as_deref(),
+        Some(r#"5:::{"name":"all","args":["x"]}"#)
+    );
+    assert_eq!(
+        b.text().as_deref(),
+        Some(r#"5:::{"name":"all","args":["x"]}"#)
+    );
+    // and node 2 reads node 1's session data from the data server
+    b.send(&format!(
+        r#"5:2+::{{"name":"get-of","args":["{sid1}","k"]}}"#
+    ));
+    assert_eq!(b.text().as_deref(), Some(r#"6:::2+["v"]"#));
+    n1.shutdown();
+    n2.shutdown();
+    n1.wait();
+    n2.wait();
+}

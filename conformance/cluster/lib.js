@@ -228,4 +228,20 @@ class RoundRobinProxy {
   }
 }
 
-module.exports = { Redis, Node, RoundRobinProxy, freePort, sleep };
+// A Redis of our own and `n` nodes on it (kinds: 'sio09' or 'reference' per node), with
+// every node's subscriber listening before it returns.
+async function cluster(n, kinds) {
+  const redis = await new Redis(await freePort()).start();
+  const nodes = [];
+  for (let i = 0; i < n; i++) nodes.push(await new Node(kinds ? kinds[i] : 'sio09', redis.url).start());
+  await redis.waitSubscribers(n);
+  return { redis, nodes };
+}
+
+async function teardown({ redis, nodes }, ...clients) {
+  for (const c of clients) { try { c.close(); } catch (e) { /* closed */ } }
+  for (const n of nodes) await n.stop();
+  await redis.stop();
+}
+
+module.exports = { Redis, Node, RoundRobinProxy, freePort, sleep, cluster, teardown };

@@ -64,6 +64,9 @@ fn every_default_of_section_8_2() {
     assert_eq!(g("workers"), Number(0.0));
     assert_eq!(g("io driver"), Str("auto".into()));
     assert_eq!(g("browser client path"), Bool(false));
+    assert_eq!(g("redis pub"), Str(String::new()));
+    assert_eq!(g("redis sub"), Str(String::new()));
+    assert_eq!(g("redis client"), Str(String::new()));
     assert_eq!(c.store, StoreSpec::Memory);
     assert_eq!(c.io_driver, IoDriver::Auto);
 }
@@ -71,7 +74,7 @@ fn every_default_of_section_8_2() {
 #[test]
 fn option_names_are_complete_and_consistent() {
     let c = Config::default();
-    assert_eq!(Config::OPTION_NAMES.len(), 32);
+    assert_eq!(Config::OPTION_NAMES.len(), 35);
     let mut envs = std::collections::HashSet::new();
     for name in Config::OPTION_NAMES {
         assert!(kind_of(name).is_some(), "{name} has no kind");
@@ -616,4 +619,22 @@ mod prop {
             let _ = c.apply_toml(&s);
         }
     }
+}
+
+#[test]
+fn redis_connection_options_take_urls_or_empty() {
+    let mut c = Config::default();
+    c.set_str("redis pub", "redis://:pw@10.0.0.2:6380/1")
+        .unwrap();
+    assert_eq!(c.redis_pub.as_deref(), Some("redis://:pw@10.0.0.2:6380/1"));
+    c.set_str("redis pub", "").unwrap();
+    assert_eq!(c.redis_pub, None);
+    let e = c.set_str("redis sub", "http://x").unwrap_err().to_string();
+    assert!(e.contains("redis sub") && e.contains("redis://"), "{e}");
+    assert_eq!(c.redis_sub, None);
+    c.set_str("redis client", "redis://127.0.0.1:7000").unwrap();
+    assert_eq!(
+        c.get("redis client").unwrap(),
+        OptionValue::Str("redis://127.0.0.1:7000".into())
+    );
 }

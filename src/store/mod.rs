@@ -7,7 +7,7 @@ pub mod redis;
 pub mod redis_wire;
 
 pub use memory::MemoryStore;
-pub use redis::RedisStore;
+pub use redis::{RedisStore, RedisUrls};
 
 use serde_json::Value;
 

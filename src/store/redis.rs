@@ -38,8 +38,46 @@ enum Job {
 /// wire-compatible with socket.io 0.9.19.
 pub struct RedisStore {
     jobs: flume::Sender<Job>,
-    client: redis::Client,
+    /// Where PUBLISH goes: the command thread, or a thread of its own for `redis pub`.
+    pub_jobs: flume::Sender<Job>,
+    sub_client: redis::Client,
     node_id: u32,
+}
+
+/// The Redis servers of a store: one URL for everything, or 0.9's three connections
+/// (`redisClient` for commands, `redisPub`, `redisSub`) on servers of their own.
+#[derive(Debug, Clone, Default)]
+pub struct RedisUrls {
+    /// The `store` URL.
+    pub store: String,
+    /// `redis pub`: where to PUBLISH (default: the store URL).
+    pub publish: Option<String>,
+    /// `redis sub`: where to SUBSCRIBE (default: the store URL).
+    pub subscribe: Option<String>,
+    /// `redis client`: where client data lives (default: the store URL).
+    pub client: Option<String>,
+}
+
+fn open_client(url: &str) -> Result<(redis::Client, redis::Connection), StoreError> {
+    let client = redis::Client::open(url)
+        .map_err(|e| StoreError::Unavailable(format!("bad redis URL {url}: {e}")))?;
+    let conn = client
+        .get_connection_with_timeout(CONNECT_TIMEOUT)
+        .map_err(|e| StoreError::Unavailable(format!("cannot connect to {url}: {e}")))?;
+    Ok((client, conn))
+}
+
+fn spawn_command_thread(
+    name: &str,
+    client: redis::Client,
+    conn: redis::Connection,
+) -> Result<flume::Sender<Job>, StoreError> {
+    let (tx, rx) = flume::unbounded();
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || command_thread(client, conn, rx))
+        .map_err(|e| StoreError::Unavailable(format!("cannot start the redis thread: {e}")))?;
+    Ok(tx)
 }
 
 impl RedisStore {
@@ -47,22 +85,34 @@ impl RedisStore {
     /// thread. Fails when Redis cannot be reached now, so a misconfigured server stops at
     /// start-up with a clear message instead of failing every request later.
     pub fn connect(url: &str) -> Result<RedisStore, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad redis URL {url}: {e}")))?;
-        let conn = client
-            .get_connection_with_timeout(CONNECT_TIMEOUT)
-            .map_err(|e| StoreError::Unavailable(format!("cannot connect to {url}: {e}")))?;
-        let probe = client.clone();
-        let (tx, rx) = flume::unbounded();
-        std::thread::Builder::new()
-            .name("sio09-redis-cmd".to_owned())
-            .spawn(move || command_thread(client, conn, rx))
-            .map_err(|e| StoreError::Unavailable(format!("cannot start the redis thread: {e}")))?;
+        RedisStore::connect_urls(&RedisUrls {
+            store: url.to_owned(),
+            ..RedisUrls::default()
+        })
+    }
+
+    /// Connect with separate servers for commands, publishing and subscribing (0.9's
+    /// `redisClient`, `redisPub`, `redisSub`); every one must be reachable now.
+    pub fn connect_urls(urls: &RedisUrls) -> Result<RedisStore, StoreError> {
+        let cmd_url = urls.client.as_deref().unwrap_or(&urls.store);
+        let pub_url = urls.publish.as_deref().unwrap_or(&urls.store);
+        let sub_url = urls.subscribe.as_deref().unwrap_or(&urls.store);
+        let (client, conn) = open_client(cmd_url)?;
+        let jobs = spawn_command_thread("sio09-redis-cmd", client, conn)?;
+        let pub_jobs = if pub_url == cmd_url {
+            jobs.clone()
+        } else {
+            let (client, conn) = open_client(pub_url)?;
+            spawn_command_thread("sio09-redis-pub", client, conn)?
+        };
+        // Checked now so a wrong subscriber URL fails at start-up, like the others.
+        let (sub_client, _probe) = open_client(sub_url)?;
         let node_id = redis_wire::random_node_id();
-        info!("redis store connected to {url} (node id {node_id})");
+        info!("redis store connected to {cmd_url} (node id {node_id})");
         Ok(RedisStore {
-            jobs: tx,
-            client: probe,
+            jobs,
+            pub_jobs,
+            sub_client,
             node_id,
         })
     }
@@ -77,6 +127,7 @@ impl RedisStore {
 impl Drop for RedisStore {
     fn drop(&mut self) {
         let _ = self.jobs.send(Job::Stop);
+        let _ = self.pub_jobs.send(Job::Stop);
     }
 }
 
@@ -258,7 +309,7 @@ fn command_thread(client: redis::Client, conn: redis::Connection, rx: flume::Rec
 
 impl Store for RedisStore {
     fn start(&self, sink: ClusterSink) {
-        let (client, node_id) = (self.client.clone(), self.node_id);
+        let (client, node_id) = (self.sub_client.clone(), self.node_id);
         let spawned = std::thread::Builder::new()
             .name("sio09-redis-sub".to_owned())
             .spawn(move || subscriber_thread(client, node_id, sink));
@@ -273,7 +324,9 @@ impl Store for RedisStore {
 
     fn publish(&self, msg: &Message, ext: &[(&str, &str)]) {
         let payload = redis_wire::encode_ext(self.node_id, msg, ext);
-        self.submit(Job::Publish(msg.channel().name(), payload));
+        let _ = self
+            .pub_jobs
+            .send(Job::Publish(msg.channel().name(), payload));
     }
 
     fn set(&self, sid: &str, key: &str, value: Value, done: DoneCallback) {
