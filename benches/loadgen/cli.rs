@@ -26,6 +26,10 @@ pub struct Cli {
     /// Server base URL (loopback), e.g. http://127.0.0.1:9000
     #[arg(long, default_value = "http://127.0.0.1:9000")]
     pub url: String,
+    /// More nodes of the same cluster (repeatable): clients are spread round-robin over
+    /// `--url` and these (client 0, the broadcast sender, on `--url`).
+    #[arg(long = "also-url")]
+    pub also_url: Vec<String>,
     /// Scenario to run.
     #[arg(long, value_enum, default_value_t = Scenario::Echo)]
     pub scenario: Scenario,

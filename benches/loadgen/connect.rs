@@ -48,7 +48,12 @@ pub async fn await_packet(conn: &mut Conn, want: &[u8]) -> Result<(), String> {
 /// Connect client `idx` (joining room `bench` when `join`), keeping the connection accounting.
 pub async fn connect_client(l: &Local, idx: usize, join: bool) -> Result<Conn, String> {
     let res = async {
-        let mut conn = ws::open(&l.plan.target, source(&l.plan, idx), idx as u32 ^ 0x5EED).await?;
+        let mut conn = ws::open(
+            l.plan.target_for(idx),
+            source(&l.plan, idx),
+            idx as u32 ^ 0x5EED,
+        )
+        .await?;
         if join {
             let mut w = Vec::with_capacity(64);
             put_frame(&mut w, OP_TEXT, JOIN, conn.mask.next_key());

@@ -97,6 +97,11 @@ fn real_main(cli: Cli) -> Result<(), String> {
     let _ = now_ns();
     validate(&cli)?;
     let (addr, host) = cli::parse_url(&cli.url)?;
+    let mut also = Vec::new();
+    for u in &cli.also_url {
+        let (addr, host) = cli::parse_url(u)?;
+        also.push(ws::Target { addr, host });
+    }
     let nofile = metrics::raise_nofile();
     // websocket clients hold one socket at a time (the handshake socket closes before the
     // upgrade); polling clients hold two (GET and POST).
@@ -121,6 +126,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
 
     let plan = Arc::new(Plan {
         target: ws::Target { addr, host },
+        also,
         scenario: cli.scenario,
         inflight: cli.inflight,
         rate: cli.rate,

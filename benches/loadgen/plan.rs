@@ -47,6 +47,8 @@ impl Scenario {
 pub struct Plan {
     /// Where to connect.
     pub target: Target,
+    /// Other nodes of the same cluster; clients are spread over `target` and these.
+    pub also: Vec<Target>,
     /// The scenario.
     pub scenario: Scenario,
     /// Events in flight per client (echo/ack).
@@ -132,4 +134,14 @@ static BASE: OnceLock<Instant> = OnceLock::new();
 #[inline]
 pub fn now_ns() -> u64 {
     BASE.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+impl Plan {
+    /// The node client `idx` connects to: round-robin over `target` and `also`.
+    pub fn target_for(&self, idx: usize) -> &Target {
+        match idx % (self.also.len() + 1) {
+            0 => &self.target,
+            i => &self.also[i - 1],
+        }
+    }
 }
