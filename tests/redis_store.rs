@@ -308,3 +308,64 @@ fn client_data_and_pub_sub_can_live_on_separate_redis_servers() {
     n1.wait();
     n2.wait();
 }
+
+/// A password-protected Redis (`redis://:password@host:port`), and a clear start-up error
+/// for a wrong password; publishes made while Redis is down are counted as lost.
+#[test]
+fn password_auth_and_lost_publishes_are_counted() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    let mut child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--requirepass",
+            "s3cret",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let wrong = format!("redis://:nope@127.0.0.1:{port}/");
+    let err = RedisStore::connect(&wrong)
+        .err()
+        .expect("wrong password must fail");
+    assert!(err.to_string().contains("cannot connect"), "{err}");
+    let store = RedisStore::connect(&format!("redis://:s3cret@127.0.0.1:{port}/")).expect("auth");
+    let (tx, rx) = std::sync::mpsc::channel();
+    sio09::Store::set(
+        &store,
+        "sid1",
+        "k",
+        sio09::Value::from(1),
+        Box::new(move |r| {
+            let _ = tx.send(r.is_ok());
+        }),
+    );
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(true));
+    let _ = child.kill();
+    let _ = child.wait();
+    let before = RedisStore::lost_publishes();
+    let msg = sio09::store::redis_wire::Message::Close { sid: "sid1".into() };
+    sio09::Store::publish(&store, &msg, &[]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while RedisStore::lost_publishes() == before {
+        assert!(
+            Instant::now() < deadline,
+            "the lost publish was not counted"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

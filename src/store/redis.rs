@@ -117,6 +117,12 @@ impl RedisStore {
         })
     }
 
+    /// Cluster messages this process could not publish because Redis was unavailable
+    /// (process-wide; they are lost: pub/sub is at-most-once).
+    pub fn lost_publishes() -> u64 {
+        LOST_PUBLISHES.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn submit(&self, job: Job) {
         if let Err(flume::SendError(job)) = self.jobs.send(job) {
             fail(job, "redis command thread stopped");
@@ -131,13 +137,24 @@ impl Drop for RedisStore {
     }
 }
 
+/// Cluster messages this process could not publish because Redis was unavailable
+/// (pub/sub is at-most-once; see [`RedisStore::lost_publishes`]).
+static LOST_PUBLISHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn fail(job: Job, why: &str) {
     let e = || StoreError::Unavailable(why.to_owned());
     match job {
         Job::Set(.., done) | Job::Del(.., done) => done(Err(e())),
         Job::Get(.., done) => done(Err(e())),
         Job::Has(.., done) => done(Err(e())),
-        Job::Expire(..) | Job::Publish(..) | Job::Stop => {}
+        Job::Publish(channel, _) => {
+            let n = LOST_PUBLISHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            // 1st, 10th, 100th, …: every outage is visible without flooding the log.
+            if n.to_string().trim_end_matches('0') == "1" {
+                warn!("redis store: {n} cluster message(s) lost so far ({why}; last on {channel})");
+            }
+        }
+        Job::Expire(..) | Job::Stop => {}
     }
 }
 
