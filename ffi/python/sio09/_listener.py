@@ -174,23 +174,29 @@ class HostListener:
                 head_len, method, target, version, headers = d
                 body = buf[head_len:]
                 if "chunked" in headers.get("transfer-encoding", "").lower():
-                    await self._respond(loop, conn, 400, "text/plain", b"chunked bodies are not supported", False, method)
-                    conn.close()
-                    return
-                try:
-                    clen = int(headers.get("content-length", "0") or 0)
-                except ValueError:
-                    clen = -1
-                if clen < 0 or clen > _MAX_BODY:
-                    await self._respond(loop, conn, 413 if clen > 0 else 400, "text/plain", b"", False, method)
-                    conn.close()
-                    return
-                while len(body) < clen:
-                    data = await self._recv(loop, conn, 60.0)
-                    if not data:
+                    got = await self._read_chunked(loop, conn, body)
+                    if got is None:
+                        await self._respond(loop, conn, 400, "text/plain", b"", False, method)
                         conn.close()
                         return
-                    body += data
+                    body, buf = got
+                    clen = len(body)
+                    body += buf
+                else:
+                    try:
+                        clen = int(headers.get("content-length", "0") or 0)
+                    except ValueError:
+                        clen = -1
+                    if clen < 0 or clen > _MAX_BODY:
+                        await self._respond(loop, conn, 413 if clen > 0 else 400, "text/plain", b"", False, method)
+                        conn.close()
+                        return
+                    while len(body) < clen:
+                        data = await self._recv(loop, conn, 60.0)
+                        if not data:
+                            conn.close()
+                            return
+                        body += data
                 buf = body[clen:]
                 body = body[:clen]
                 conn_hdr = headers.get("connection", "").lower()
@@ -209,6 +215,47 @@ class HostListener:
         except Exception:
             log.exception("sio09: host listener")
             conn.close()
+
+    async def _read_chunked(self, loop, conn, buf: bytes):
+        """A chunked body: (body, bytes after it), or None when malformed or too large."""
+        body = b""
+        while True:
+            while b"\r\n" not in buf:
+                if len(buf) > 1024:
+                    return None
+                data = await self._recv(loop, conn, 60.0)
+                if not data:
+                    return None
+                buf += data
+            line, _, buf = buf.partition(b"\r\n")
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                return None
+            if size < 0 or len(body) + size > _MAX_BODY:
+                return None
+            if size == 0:
+                # trailers, up to the empty line
+                while True:
+                    while b"\r\n" not in buf:
+                        if len(buf) > 8192:
+                            return None
+                        data = await self._recv(loop, conn, 60.0)
+                        if not data:
+                            return None
+                        buf += data
+                    line, _, buf = buf.partition(b"\r\n")
+                    if not line:
+                        return body, buf
+            while len(buf) < size + 2:
+                data = await self._recv(loop, conn, 60.0)
+                if not data:
+                    return None
+                buf += data
+            if buf[size:size + 2] != b"\r\n":
+                return None
+            body += buf[:size]
+            buf = buf[size + 2:]
 
     async def _respond(self, loop, conn, status: int, ctype: str, body: bytes, keep: bool, method: str) -> None:
         head = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"

@@ -102,8 +102,9 @@ def test_unknown_option_raises_sioerror_with_the_library_message():
 def test_configure_by_environment(monkeypatch):
     monkeypatch.delenv("NODE_ENV", raising=False)
     srv = sio09.Server()
-    srv.configure("production", {"log level": 3})
-    assert srv.get("log level") != 3  # NODE_ENV defaults to development
+    assert srv.get("log level") == 3  # 0.9 default
+    srv.configure("production", {"log level": 0})
+    assert srv.get("log level") == 3  # NODE_ENV defaults to development
     srv.configure("development", {"log level": 2, "heartbeats": False})
     assert srv.get("log level") == 2 and srv.get("heartbeats") is False
     srv.configure({"close timeout": 9})
@@ -502,6 +503,17 @@ async def test_on_request_answers_outside_the_resource_only():
         st, _, body = await http_request(srv.port, "GET", "/socket.io/")
         assert body == b"Welcome to socket.io."
         assert [r[1] for r in reqs] == ["/hello?x=1", "/form", "/teapot"]
+        # chunked body, then a second request on the same (keep-alive) connection
+        r, w = await asyncio.open_connection("127.0.0.1", srv.port)
+        w.write(b"POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\n"
+                b"GET /second HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        raw = await asyncio.wait_for(r.read(), 5)
+        w.close()
+        assert raw.count(b"HTTP/1.1 200 OK") == 2
+        assert raw.endswith(b"app: GET /second")
+        assert b"app: POST /chunked" in raw
+        assert reqs[-2] == ("POST", "/chunked", b"abcde")
     finally:
         srv.stop()
 
