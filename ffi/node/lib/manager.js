@@ -220,20 +220,30 @@ class Manager extends EventEmitter {
       this.log.warn(`sio09: namespace "${ns.name}" declared after the server started is not served: ${err.message}`);
       return;
     }
+    if (ns.auth) this._registerNspAuth(ns);
+  }
+
+  // Namespace authorization goes through the host (SIO_EV_AUTHORIZE) only for namespaces
+  // that have an authorization function: a pending authorization holds back the connect,
+  // and packets that follow it in the same payload would reach no handlers (as in 0.9).
+  _registerNspAuth(ns) {
+    if (ns._authRegistered || ns._nsp === null) return;
     try {
       addon.authorization(this._handle, ns._nsp);
+      ns._authRegistered = true;
     } catch (err) {
-      this.log.warn(`sio09: authorization for namespace "${ns.name}": ${err.message}`);
+      this.log.warn(`sio09: authorization for namespace "${ns.name}" set after the server started is not applied: ${err.message}`);
     }
   }
 
   _declareAuth(ns) {
-    // authorization hooks are registered for every namespace at start; nothing to do here
-    // unless the namespace was declared too late (already warned)
+    if (this._started && ns.auth) this._registerNspAuth(ns);
     return ns;
   }
 
-  _declareGlobalAuth() { /* registered at start for every server */ }
+  // The handshake authorization is always the host's: the `authorization` setting can be
+  // set or changed at any time, and without a function the answer is an immediate "allow".
+  _declareGlobalAuth() { /* registered at start */ }
 
   // ---------------------------------------------------------------- start / stop
 

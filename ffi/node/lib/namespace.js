@@ -15,6 +15,7 @@ class SocketNamespace extends EventEmitter {
     this.name = name || '';
     this.sockets = {};
     this.auth = false;
+    this._authRegistered = false;
     this._nsp = null; // libsio09 namespace id, once declared
     this._resetFlags();
   }
