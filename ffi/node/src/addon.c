@@ -523,8 +523,9 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     if (r != SIO_OK || n == 0) break;
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) break;
-    napi_value arr;
+    napi_value arr, empty;
     napi_create_array_with_length(env, n * EVENT_SLOTS, &arr);
+    napi_create_string_utf8(env, "", 0, &empty);
     for (size_t i = 0; i < n; i++) {
       const sio_event *e = &h->events[i];
       uint32_t base = (uint32_t)(i * EVENT_SLOTS);
@@ -532,8 +533,13 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
       napi_set_element(env, arr, base + 1, num(env, e->nsp));
       napi_set_element(env, arr, base + 2, make_u64(env, e->socket));
       napi_set_element(env, arr, base + 3, make_u64(env, e->id));
-      napi_set_element(env, arr, base + 4, str_or_empty(env, e->sid, e->sid_len));
-      napi_set_element(env, arr, base + 5, str_or_empty(env, e->name, e->name_len));
+      /* the session id matters only where the host has no socket object yet (or logs);
+         event/message/ack/store traffic skips the string */
+      bool want_sid = e->kind == SIO_EV_CONNECTION || e->kind == SIO_EV_DISCONNECT ||
+                      e->kind == SIO_EV_AUTHORIZE || e->kind == SIO_EV_ERROR;
+      bool want_name = !(e->kind == SIO_EV_MESSAGE || e->kind == SIO_EV_JSON || e->kind == SIO_EV_ACK);
+      napi_set_element(env, arr, base + 4, want_sid ? str_or_empty(env, e->sid, e->sid_len) : empty);
+      napi_set_element(env, arr, base + 5, want_name ? str_or_empty(env, e->name, e->name_len) : empty);
       napi_set_element(env, arr, base + 6, str_or_empty(env, (const char *)e->data, e->data_len));
     }
     napi_value cb, recv, result;
