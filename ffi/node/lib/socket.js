@@ -10,6 +10,8 @@ const $emit = EventEmitter.prototype.emit;
 
 function noop() {}
 
+const NO_FLAGS = Object.freeze({ json: false, volatile: false, broadcast: false, room: null });
+
 class Socket extends EventEmitter {
   constructor(manager, namespace, sid, nativeId) {
     super();
@@ -39,21 +41,24 @@ class Socket extends EventEmitter {
 
   get store() { return this.manager.store; }
 
-  get json() { this.flags.json = true; return this; }
+  get json() { this.flags.json = true; this._dirty = true; return this; }
 
-  get volatile() { this.flags.volatile = true; return this; }
+  get volatile() { this.flags.volatile = true; this._dirty = true; return this; }
 
-  get broadcast() { this.flags.broadcast = true; return this; }
+  get broadcast() { this.flags.broadcast = true; this._dirty = true; return this; }
 
-  to(room) { this.flags.room = room; return this; }
+  to(room) { this.flags.room = room; this._dirty = true; return this; }
 
   in(room) { return this.to(room); }
 
   _resetFlags() {
     this.flags = { json: false, volatile: false, broadcast: false, room: null };
+    this._dirty = false;
   }
 
+  // The flags for this send, reset for the next one (flags apply to one send only).
   _takeFlags() {
+    if (!this._dirty) return NO_FLAGS;
     const f = this.flags;
     this._resetFlags();
     return f;
