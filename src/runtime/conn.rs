@@ -250,7 +250,7 @@ pub(crate) async fn serve(
                 info!("client protocol version unsupported");
                 http::response::protocol_unsupported(&mut out, keep);
             }
-            Route::Handshake => st.handshake(&head, peer, &mut out),
+            Route::Handshake => st.handshake(&head, peer, &mut out).await,
             Route::Transport { transport, sid } => {
                 let query = head.target.split_once('?').map_or("", |(_, q)| q);
                 if transport == "htmlfile"

@@ -21,7 +21,13 @@ const URING_ENTRIES: u32 = 1024;
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 
 /// Run shard `id` on this thread until it is told to stop.
-pub(crate) fn run(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume::Receiver<Remote>) {
+/// Without a listener the shard serves only connections handed to it over the bus.
+pub(crate) fn run(
+    id: usize,
+    srv: Arc<ServerInner>,
+    l: Option<TcpListener>,
+    rx: flume::Receiver<Remote>,
+) {
     let driver = srv.config.io_driver;
     let fut = shard_main(id, srv, l, rx);
     let res = match driver {
@@ -70,9 +76,14 @@ fn block_on_fusion<F: Future>(
     rt.block_on(f)
 }
 
-async fn shard_main(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume::Receiver<Remote>) {
+async fn shard_main(
+    id: usize,
+    srv: Arc<ServerInner>,
+    l: Option<TcpListener>,
+    rx: flume::Receiver<Remote>,
+) {
     let st = ShardState::new(id, srv);
-    let listener = match monoio::net::TcpListener::from_std(l) {
+    let listener = match l.map(monoio::net::TcpListener::from_std).transpose() {
         Ok(l) => l,
         Err(e) => {
             error!("shard {id}: listener: {e}");
@@ -85,7 +96,9 @@ async fn shard_main(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume:
             monoio::spawn(super::flash::serve(st.clone(), port));
         }
     }
-    monoio::spawn(accept_loop(st.clone(), listener));
+    if let Some(listener) = listener {
+        monoio::spawn(accept_loop(st.clone(), listener));
+    }
     bus_loop(st.clone(), rx).await;
     st.stopping.set(true);
     st.end_all("server shutdown");
