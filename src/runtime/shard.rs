@@ -96,10 +96,15 @@ async fn shard_main(
             monoio::spawn(super::flash::serve(st.clone(), port));
         }
     }
+    // Dropping `stop_tx` ends the accept loop, which closes the listener (the loop's
+    // pending accept is cancelled; a task left pending would keep the port open after
+    // the shard stops).
+    let (stop_tx, stop_rx) = flume::bounded::<()>(1);
     if let Some(listener) = listener {
-        monoio::spawn(accept_loop(st.clone(), listener));
+        monoio::spawn(accept_loop(st.clone(), listener, stop_rx));
     }
     bus_loop(st.clone(), rx).await;
+    drop(stop_tx);
     st.stopping.set(true);
     st.end_all("server shutdown");
     monoio::time::sleep(SHUTDOWN_GRACE).await;
@@ -113,9 +118,13 @@ async fn timer_task(st: Rc<ShardState>) {
     }
 }
 
-async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener) {
+async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flume::Receiver<()>) {
     loop {
-        match l.accept().await {
+        let accepted = monoio::select! {
+            r = l.accept() => r,
+            _ = stop.recv_async() => return,
+        };
+        match accepted {
             Ok((stream, peer)) => {
                 if st.stopping.get() {
                     return;
