@@ -166,10 +166,11 @@ test('authorization: deny=1 is 403, autherr=1 is 500, /private refuses', async (
 
 async function main() {
   const host = startHost();
+  // Valgrind reads the library's debug info first: that can take minutes.
   const port = await Promise.race([
     host.ready,
-    new Promise((_, rej) => setTimeout(() => rej(new Error('host not ready')), 60000)),
-  ]);
+    new Promise((_, rej) => setTimeout(() => rej(new Error('host not ready')), 60000 * slow)),
+  ]).catch((e) => { host.child.kill('SIGKILL'); throw e; });
   const t = { port, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` };
   let failed = 0;
   for (const { name, fn } of tests) {
@@ -184,7 +185,7 @@ async function main() {
   host.child.kill('SIGTERM');
   const { code, sig } = await Promise.race([
     host.exited,
-    new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), 60000)),
+    new Promise((resolve) => setTimeout(() => resolve({ code: 'timeout' }), 60000 * slow)),
   ]);
   if (code !== 0) {
     failed++;
