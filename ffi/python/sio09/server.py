@@ -367,7 +367,8 @@ class Namespace:
 
     def authorization(self, fn: Callable | None = None):
         """Namespace authorization: ``fn(handshake)`` (sync or async) returns True to accept,
-        False to refuse (``4::/nsp``), or raises (``7::/nsp:<message>``). Before ``serve``."""
+        False to refuse, or raises to fail (both answer the client ``7::/nsp:2``). Before
+        ``serve``."""
         def reg(f):
             self._server._check_call("sio_authorization", self.id)
             self._auth = f
@@ -615,7 +616,7 @@ class Server:
 
     def authorization(self, fn: Callable | None = None):
         """Global (handshake) authorization: ``fn(handshake)`` (sync or async) returns True to
-        accept, False to refuse (403), raises to fail (500 with the message). It may add
+        accept, False to refuse (403), raises to fail (500 handshake error). It may add
         keys to the handshake dict; sockets then see them in ``socket.handshake``."""
         def reg(f):
             self._check_call("sio_authorization", SIO_NSP_GLOBAL)
@@ -884,8 +885,16 @@ class Server:
         def reply(allow: bool, error: str | None) -> None:
             if self._ptr is None:
                 return
-            out = dumps(hs).encode("utf-8") if allow and isinstance(hs, dict) else None
+            out = None
+            if allow and error is None and isinstance(hs, dict):
+                try:  # hand the data back only when the function changed it
+                    if hs != (loads(data) if data else {}):
+                        out = dumps(hs).encode("utf-8")
+                except (TypeError, ValueError) as e:
+                    log.warning("sio09: handshake data not sent back: %s", e)
             rc = self._lib.sio_authorize_reply(self._ptr, request, 1 if allow else 0, _b(error), out)
+            if rc == _lib.SIO_E_INVALID_PARAM and out is not None:
+                rc = self._lib.sio_authorize_reply(self._ptr, request, 1, None, None)
             if rc not in (0, SIO_E_NOT_FOUND, SIO_E_STOPPED):
                 log.warning("sio_authorize_reply: %s", self._result_str(rc))
 

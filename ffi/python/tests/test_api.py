@@ -308,6 +308,23 @@ async def test_rooms_broadcast_and_clients():
         assert c.events("heard") == [] and c.events("direct") == []
         assert a.events("heard") == []
 
+        # packet kinds and flags of broadcasts
+        srv.sockets.json.send({"k": [1, 2]})
+        for cl in (a, b, c):
+            assert await cl.wait_for(lambda f: f.startswith("4:")) == '4:::{"k":[1,2]}'
+        srv.sockets.to("r1").send("txt")
+        assert await b.wait_for(lambda f: f.startswith("3:")) == "3:::txt"
+        srv.sockets.volatile.emit("v", 1.0)
+        assert await c.wait_event("v") == [1]
+        assert c.frames.count('5:::{"name":"v","args":[1]}') == 1  # JavaScript number text
+        srv.sockets.except_(srv.sockets.socket(a.sid)).emit("not-a", True)
+        assert await b.wait_event("not-a") == [True]
+        assert await c.wait_event("not-a") == [True]
+        srv.sockets.emit("marker")
+        await a.wait_event("marker")
+        assert a.events("not-a") == []
+        assert "3:::txt" in a.frames and not any(f.startswith("3:") for f in c.frames)
+
         assert await b.call("leave", "r1") == ["r1"]
         assert [s.id for s in srv.sockets.clients("r1")] == [a.sid]
     finally:
