@@ -172,6 +172,11 @@ async function main() {
     new Promise((_, rej) => setTimeout(() => rej(new Error('host not ready')), 60000 * slow)),
   ]).catch((e) => { host.child.kill('SIGKILL'); throw e; });
   const t = { port, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}` };
+  // The first connection under Valgrind translates most of the library's code paths:
+  // one warm-up session with a long timeout before the timed tests.
+  const warm = client.connect(t);
+  await client.waitConnect(warm, 120000 * slow).catch((e) => console.log(`# warm-up: ${e.message}`));
+  client.disconnectAll(warm);
   let failed = 0;
   for (const { name, fn } of tests) {
     try {

@@ -17,6 +17,8 @@
 #include <string.h>
 
 static volatile sig_atomic_t stop_requested = 0;
+/* Set once sio_server_stop returned: the remaining events are drained, not handled. */
+static int stopping = 0;
 static void on_signal(int sig) { (void)sig; stop_requested = 1; }
 
 static sio_server *srv;
@@ -304,7 +306,7 @@ static int drain(void) {
     check(sio_server_poll_events(srv, evs, 32, &n), "sio_server_poll_events");
     for (i = 0; i < n; i++) {
       if (evs[i].kind == SIO_EV_STOPPED) stopped = 1;
-      else if (!stopped) handle(&evs[i]);
+      else if (!stopped && !stopping) handle(&evs[i]);
     }
   } while (n == 32);
   return stopped;
@@ -355,6 +357,7 @@ int main(void) {
     if (poll(&p, 1, 200) > 0) drain();
   }
   check(sio_server_stop(srv, 500), "sio_server_stop");
+  stopping = 1;
   while (!drain()) {
   }
   check(sio_server_free(srv), "sio_server_free");
