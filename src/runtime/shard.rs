@@ -90,10 +90,10 @@ async fn shard_main(
             return;
         }
     };
-    monoio::spawn(timer_task(st.clone()));
+    st.spawn(timer_task(st.clone()));
     if id == 0 {
         if let Some(port) = super::flash::policy_port(&st) {
-            monoio::spawn(super::flash::serve(st.clone(), port));
+            st.spawn(super::flash::serve(st.clone(), port));
         }
     }
     // Dropping `stop_tx` ends the accept loop, which closes the listener (the loop's
@@ -101,13 +101,27 @@ async fn shard_main(
     // the shard stops).
     let (stop_tx, stop_rx) = flume::bounded::<()>(1);
     if let Some(listener) = listener {
-        monoio::spawn(accept_loop(st.clone(), listener, stop_rx));
+        st.spawn(accept_loop(st.clone(), listener, stop_rx));
     }
     bus_loop(st.clone(), rx).await;
     drop(stop_tx);
     st.stopping.set(true);
     st.end_all("server shutdown");
     monoio::time::sleep(SHUTDOWN_GRACE).await;
+    // End every task still running (idle keep-alive connections, timers, pending reads)
+    // so none outlives the runtime: a task left behind keeps the driver and its buffers
+    // alive after the shard thread ends (a leak an embedding host would see).
+    st.halt();
+    let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+    while st.live_tasks() > 0 && std::time::Instant::now() < deadline {
+        monoio::time::sleep(Duration::from_millis(2)).await;
+    }
+    if st.live_tasks() > 0 {
+        warn!(
+            "shard {id}: {} task(s) did not end at shutdown",
+            st.live_tasks()
+        );
+    }
 }
 
 async fn timer_task(st: Rc<ShardState>) {
@@ -129,7 +143,7 @@ async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flum
                 if st.stopping.get() {
                     return;
                 }
-                monoio::spawn(conn::serve(st.clone(), stream, peer, Vec::new()));
+                st.spawn(conn::serve(st.clone(), stream, peer, Vec::new()));
             }
             Err(e) => {
                 if st.stopping.get() {
@@ -150,7 +164,7 @@ async fn bus_loop(st: Rc<ShardState>, rx: flume::Receiver<Remote>) {
                 let std_stream = std::net::TcpStream::from(fd);
                 match monoio::net::TcpStream::from_std(std_stream) {
                     Ok(s) => {
-                        monoio::spawn(conn::serve(st.clone(), s, peer, pre));
+                        st.spawn(conn::serve(st.clone(), s, peer, pre));
                     }
                     Err(e) => warn!("connection hand-off failed: {e}"),
                 }

@@ -163,7 +163,7 @@ impl ShardState {
         let (reply, rx) = AuthReply::pair();
         auth(data, query, reply);
         let st = self.clone();
-        monoio::spawn(async move {
+        self.spawn(async move {
             let name = st.srv.namespaces.get(idx).map_or("", |n| n.name.as_str());
             match await_answer(rx).await {
                 AuthAnswer::Allow(_) => {

@@ -207,7 +207,7 @@ impl Socket {
     /// Run `f` with this socket after `delay` (on the socket's shard).
     pub fn after(&self, delay: std::time::Duration, f: impl FnOnce(&Socket) + 'static) {
         let s = self.clone();
-        monoio::spawn(async move {
+        self.st.spawn(async move {
             monoio::time::sleep(delay).await;
             f(&s);
         });
