@@ -326,6 +326,36 @@ sio_result sio_emit_with_ack(struct sio_server *srv,
                              uint64_t token);
 
 /*
+ Send a message asking for the client's automatic ack (`3:N::text`, 0.9's
+ `socket.send(text, fn)`); the ack arrives as `SIO_EV_ACK` with `id` = `token` and `data`
+ = `[]`. ANY THREAD. Errors as `sio_emit`.
+
+ # Safety
+ `srv` from `sio_server_new`; `text` readable for `len` bytes.
+ */
+SIO_DECL
+sio_result sio_send_with_ack(struct sio_server *srv,
+                             uint64_t socket,
+                             const char *text_ptr,
+                             size_t len,
+                             uint64_t token);
+
+/*
+ Send a JSON message asking for the client's automatic ack (`4:N::json`, 0.9's
+ `socket.json.send(data, fn)`; `json` one JSON value); the ack arrives as `SIO_EV_ACK`
+ with `id` = `token`. ANY THREAD. Errors as `sio_emit`.
+
+ # Safety
+ `srv` from `sio_server_new`; `json` readable for `len` bytes.
+ */
+SIO_DECL
+sio_result sio_json_with_ack(struct sio_server *srv,
+                             uint64_t socket,
+                             const char *json,
+                             size_t len,
+                             uint64_t token);
+
+/*
  Answer the client's data ack `ack_id` (the `id` of an EVENT/MESSAGE/JSON event) with
  `args_json` (a JSON array; `[]` sends `6:::id`). ANY THREAD. Errors as `sio_emit`.
 

@@ -164,6 +164,83 @@ pub unsafe extern "C" fn sio_emit_with_ack(
     })
 }
 
+fn ack_event(
+    shared: &std::sync::Arc<crate::server::Shared>,
+    socket: u64,
+    token: u64,
+    sock: &Socket,
+    reply: sio09_core::Args,
+) {
+    shared.push(OwnedEvent {
+        kind: SIO_EV_ACK,
+        nsp: sock.namespace_index() as u32,
+        socket,
+        id: token,
+        sid: sock.id().to_owned(),
+        data: reply.raw().as_bytes().to_vec(),
+        ..Default::default()
+    });
+}
+
+/// Send a message asking for the client's automatic ack (`3:N::text`, 0.9's
+/// `socket.send(text, fn)`); the ack arrives as `SIO_EV_ACK` with `id` = `token` and `data`
+/// = `[]`. ANY THREAD. Errors as `sio_emit`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `text` readable for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn sio_send_with_ack(
+    srv: *mut sio_server,
+    socket: u64,
+    text_ptr: *const c_char,
+    len: usize,
+    token: u64,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let (s, t) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, text(text_ptr, len)?))
+        })());
+        let t = t.to_owned();
+        let shared = s.shared.clone();
+        on_socket(s, socket, move |sock| {
+            sock.send_with_ack(&t, move |sock, reply| {
+                ack_event(&shared, socket, token, sock, reply)
+            })
+        })
+    })
+}
+
+/// Send a JSON message asking for the client's automatic ack (`4:N::json`, 0.9's
+/// `socket.json.send(data, fn)`; `json` one JSON value); the ack arrives as `SIO_EV_ACK`
+/// with `id` = `token`. ANY THREAD. Errors as `sio_emit`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `json` readable for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn sio_json_with_ack(
+    srv: *mut sio_server,
+    socket: u64,
+    json: *const c_char,
+    len: usize,
+    token: u64,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let (s, j) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, text(json, len)?))
+        })());
+        tri!(json_value(j));
+        let j = j.to_owned();
+        let shared = s.shared.clone();
+        on_socket(s, socket, move |sock| {
+            sock.json_raw_with_ack(&j, move |sock, reply| {
+                ack_event(&shared, socket, token, sock, reply)
+            })
+        })
+    })
+}
+
 /// Answer the client's data ack `ack_id` (the `id` of an EVENT/MESSAGE/JSON event) with
 /// `args_json` (a JSON array; `[]` sends `6:::id`). ANY THREAD. Errors as `sio_emit`.
 ///

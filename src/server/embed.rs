@@ -239,6 +239,22 @@ impl Socket {
         self.write(&s, volatile);
     }
 
+    /// Send a JSON message (`json_text`, one JSON value) asking for the client's
+    /// automatic ack (`4:{n}:…`, socket.io 0.9's `socket.json.send(data, fn)`); `cb` runs
+    /// when the `6:::{n}` arrives.
+    pub fn json_raw_with_ack(
+        &self,
+        json_text: &str,
+        cb: impl FnOnce(&Socket, super::Args) + 'static,
+    ) {
+        let Some(id) = self.next_ack(Box::new(cb)) else {
+            return;
+        };
+        let mut s = String::new();
+        packet::encode_json(&mut s, MessageId::Auto(id), self.nsp_name(), json_text);
+        self.write(&s, false);
+    }
+
     /// [`Socket::emit_with_ack`] with the arguments as a JSON array text.
     pub fn emit_raw_with_ack(
         &self,

@@ -133,3 +133,61 @@ fn host_authorizes_acks_and_emits_over_polling() {
     }
     stop_and_free(srv);
 }
+
+/// `sio_send_with_ack` / `sio_json_with_ack` (0.9's `socket.send(data, fn)` and
+/// `socket.json.send(data, fn)`): plain-id packets, the client's `6:::N` reported with the
+/// host's token.
+#[test]
+fn message_and_json_with_ack_report_the_clients_ack() {
+    let (srv, port) = started(|_| {});
+    let sid = handshake(port, "");
+    assert_eq!(poll(port, &sid), "1::");
+    let evs = wait_kind(srv, SIO_EV_CONNECTION);
+    let socket = evs
+        .iter()
+        .find(|e| e.kind == SIO_EV_CONNECTION)
+        .expect("connection")
+        .socket;
+    let (text, json) = ("hello", "{\"a\":1}");
+    unsafe {
+        assert_eq!(
+            sio_send_with_ack(srv, socket, text.as_ptr().cast(), text.len(), 77),
+            SIO_OK
+        );
+        assert_eq!(
+            sio_json_with_ack(srv, socket, json.as_ptr().cast(), json.len(), 78),
+            SIO_OK
+        );
+        let bad = "{nope";
+        assert_eq!(
+            sio_json_with_ack(srv, socket, bad.as_ptr().cast(), bad.len(), 79),
+            SIO_E_INVALID_PARAM
+        );
+    }
+    let mut got = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !got.contains("4:2::") && Instant::now() < deadline {
+        got.push_str(&poll(port, &sid));
+    }
+    assert!(got.contains("3:1::hello"), "{got:?}");
+    assert!(got.contains("4:2::{\"a\":1}"), "{got:?}");
+    let post = format!("/socket.io/1/xhr-polling/{sid}");
+    http(
+        port,
+        "POST",
+        &post,
+        "\u{fffd}5\u{fffd}6:::1\u{fffd}5\u{fffd}6:::2",
+    );
+    let mut acks: Vec<(u64, String)> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while acks.len() < 2 && Instant::now() < deadline {
+        for e in wait_kind(srv, SIO_EV_ACK) {
+            if e.kind == SIO_EV_ACK {
+                acks.push((e.id, e.data.clone()));
+            }
+        }
+    }
+    acks.sort();
+    assert_eq!(acks, vec![(77, "[]".to_owned()), (78, "[]".to_owned())]);
+    stop_and_free(srv);
+}
