@@ -181,7 +181,7 @@ pub(crate) async fn serve(
                     };
                     buf.advance(head.head_len);
                     let sid = Sid::parse(sid);
-                    monoio::spawn(ws_conn::run(st.clone(), stream, buf, key, sid, name));
+                    st.spawn(ws_conn::run(st.clone(), stream, buf, key, sid, name));
                     return;
                 }
                 _ if cfg.destroy_upgrade => {
@@ -250,7 +250,7 @@ pub(crate) async fn serve(
                 info!("client protocol version unsupported");
                 http::response::protocol_unsupported(&mut out, keep);
             }
-            Route::Handshake => st.handshake(&head, peer, &mut out),
+            Route::Handshake => st.handshake(&head, peer, &mut out).await,
             Route::Transport { transport, sid } => {
                 let query = head.target.split_once('?').map_or("", |(_, q)| q);
                 if transport == "htmlfile"
@@ -258,7 +258,7 @@ pub(crate) async fn serve(
                     && !http::query_has(query, "disconnect")
                     && st.srv.transport_names.contains(&"htmlfile")
                 {
-                    monoio::spawn(htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)));
+                    st.spawn(htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)));
                     return;
                 }
                 let io = Conn {

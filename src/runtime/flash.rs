@@ -42,7 +42,7 @@ pub(crate) async fn serve(st: Rc<ShardState>, port: u16) {
         match listener.accept().await {
             Ok((mut s, peer)) => {
                 let doc = doc.clone();
-                monoio::spawn(async move {
+                st.spawn(async move {
                     debug!("served flash policy to {peer}");
                     let _ = s.write_all(doc).await;
                     let _ = s.shutdown().await;

@@ -25,15 +25,23 @@ pub fn shard_count(workers: usize) -> usize {
     }
 }
 
-/// Bind the listeners, start one thread per shard, and return the handle.
-pub(crate) fn start(inner: Arc<ServerInner>, addr: SocketAddr) -> std::io::Result<ServerHandle> {
+/// Bind the listeners (none without `addr`: adopt-only, connections arrive through
+/// [`crate::server::EmbedHandle::adopt_connection`]), start one thread per shard, and
+/// return the handle.
+pub(crate) fn start(
+    inner: Arc<ServerInner>,
+    addr: Option<SocketAddr>,
+) -> std::io::Result<ServerHandle> {
     let n = shard_count(inner.config.workers);
-    let listeners = listener::bind_all(addr, n)?;
-    let local_addr = listeners
-        .first()
-        .map(|l| l.local_addr())
-        .transpose()?
-        .unwrap_or(addr);
+    let listeners: Vec<Option<std::net::TcpListener>> = match addr {
+        Some(a) => listener::bind_all(a, n)?.into_iter().map(Some).collect(),
+        None => (0..n).map(|_| None).collect(),
+    };
+    let unbound = SocketAddr::from(([0, 0, 0, 0], 0));
+    let local_addr = match listeners.first() {
+        Some(Some(l)) => l.local_addr()?,
+        _ => addr.unwrap_or(unbound),
+    };
     let (senders, receivers) = bus::channels(n);
     if inner.shards.set(senders).is_err() {
         return Err(std::io::Error::other("server already started"));
@@ -47,7 +55,10 @@ pub(crate) fn start(inner: Arc<ServerInner>, addr: SocketAddr) -> std::io::Resul
         threads.push(t);
     }
     tracing::info!("socket.io started");
-    tracing::debug!("{n} shard(s) listening on {local_addr}");
+    match addr {
+        Some(_) => tracing::debug!("{n} shard(s) listening on {local_addr}"),
+        None => tracing::debug!("{n} shard(s) started without a listener (adopt-only)"),
+    }
     Ok(ServerHandle {
         inner,
         threads,

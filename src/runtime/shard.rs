@@ -21,7 +21,13 @@ const URING_ENTRIES: u32 = 1024;
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(200);
 
 /// Run shard `id` on this thread until it is told to stop.
-pub(crate) fn run(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume::Receiver<Remote>) {
+/// Without a listener the shard serves only connections handed to it over the bus.
+pub(crate) fn run(
+    id: usize,
+    srv: Arc<ServerInner>,
+    l: Option<TcpListener>,
+    rx: flume::Receiver<Remote>,
+) {
     let driver = srv.config.io_driver;
     let fut = shard_main(id, srv, l, rx);
     let res = match driver {
@@ -70,26 +76,52 @@ fn block_on_fusion<F: Future>(
     rt.block_on(f)
 }
 
-async fn shard_main(id: usize, srv: Arc<ServerInner>, l: TcpListener, rx: flume::Receiver<Remote>) {
+async fn shard_main(
+    id: usize,
+    srv: Arc<ServerInner>,
+    l: Option<TcpListener>,
+    rx: flume::Receiver<Remote>,
+) {
     let st = ShardState::new(id, srv);
-    let listener = match monoio::net::TcpListener::from_std(l) {
+    let listener = match l.map(monoio::net::TcpListener::from_std).transpose() {
         Ok(l) => l,
         Err(e) => {
             error!("shard {id}: listener: {e}");
             return;
         }
     };
-    monoio::spawn(timer_task(st.clone()));
+    st.spawn(timer_task(st.clone()));
     if id == 0 {
         if let Some(port) = super::flash::policy_port(&st) {
-            monoio::spawn(super::flash::serve(st.clone(), port));
+            st.spawn(super::flash::serve(st.clone(), port));
         }
     }
-    monoio::spawn(accept_loop(st.clone(), listener));
+    // Dropping `stop_tx` ends the accept loop, which closes the listener (the loop's
+    // pending accept is cancelled; a task left pending would keep the port open after
+    // the shard stops).
+    let (stop_tx, stop_rx) = flume::bounded::<()>(1);
+    if let Some(listener) = listener {
+        st.spawn(accept_loop(st.clone(), listener, stop_rx));
+    }
     bus_loop(st.clone(), rx).await;
+    drop(stop_tx);
     st.stopping.set(true);
     st.end_all("server shutdown");
     monoio::time::sleep(SHUTDOWN_GRACE).await;
+    // End every task still running (idle keep-alive connections, timers, pending reads)
+    // so none outlives the runtime: a task left behind keeps the driver and its buffers
+    // alive after the shard thread ends (a leak an embedding host would see).
+    st.halt();
+    let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+    while st.live_tasks() > 0 && std::time::Instant::now() < deadline {
+        monoio::time::sleep(Duration::from_millis(2)).await;
+    }
+    if st.live_tasks() > 0 {
+        warn!(
+            "shard {id}: {} task(s) did not end at shutdown",
+            st.live_tasks()
+        );
+    }
 }
 
 async fn timer_task(st: Rc<ShardState>) {
@@ -100,14 +132,18 @@ async fn timer_task(st: Rc<ShardState>) {
     }
 }
 
-async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener) {
+async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flume::Receiver<()>) {
     loop {
-        match l.accept().await {
+        let accepted = monoio::select! {
+            r = l.accept() => r,
+            _ = stop.recv_async() => return,
+        };
+        match accepted {
             Ok((stream, peer)) => {
                 if st.stopping.get() {
                     return;
                 }
-                monoio::spawn(conn::serve(st.clone(), stream, peer, Vec::new()));
+                st.spawn(conn::serve(st.clone(), stream, peer, Vec::new()));
             }
             Err(e) => {
                 if st.stopping.get() {
@@ -128,7 +164,7 @@ async fn bus_loop(st: Rc<ShardState>, rx: flume::Receiver<Remote>) {
                 let std_stream = std::net::TcpStream::from(fd);
                 match monoio::net::TcpStream::from_std(std_stream) {
                     Ok(s) => {
-                        monoio::spawn(conn::serve(st.clone(), s, peer, pre));
+                        st.spawn(conn::serve(st.clone(), s, peer, pre));
                     }
                     Err(e) => warn!("connection hand-off failed: {e}"),
                 }

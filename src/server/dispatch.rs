@@ -441,6 +441,10 @@ impl ShardState {
             self.write_to(&sid, connect_pkt, false);
             return;
         }
+        if let Some(auth) = self.srv.namespaces[idx].auth_async.clone() {
+            self.nsp_connect_async(sid, idx, query, &hs, auth);
+            return;
+        }
         if let Some(auth) = &self.srv.namespaces[idx].auth {
             let data = match crate::protocol::json::parse(&hs) {
                 Ok(serde_json::Value::Object(m)) => m,
@@ -463,16 +467,38 @@ impl ShardState {
                 }
             };
             if refused {
-                let p =
-                    text(|s| packet::encode_error(s, &name, Some(ErrorReason::Unauthorized), None));
-                self.write_to(&sid, p, false);
+                self.nsp_refuse(sid, idx);
                 return;
             }
         }
-        {
+        self.nsp_admit(sid, idx);
+    }
+
+    /// Refuse a namespace connect: `7::/nsp:2` (§4.9, Q-8).
+    pub(crate) fn nsp_refuse(&self, sid: Sid, idx: usize) {
+        let name = self.nsp_name(idx);
+        let p = text(|s| packet::encode_error(s, name, Some(ErrorReason::Unauthorized), None));
+        self.write_to(&sid, p, false);
+    }
+
+    /// Admit a session to namespace `idx`: join, write `1::/nsp`, run the `connection`
+    /// handlers. An already joined session only gets the connect echo.
+    pub(crate) fn nsp_admit(self: &Rc<Self>, sid: Sid, idx: usize) {
+        let name = self.nsp_name(idx).to_owned();
+        let (already, hs) = {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else { return };
+            if s.ended {
+                return;
+            }
+            let already = s.in_nsp(idx);
             s.nsp(idx).joined = true;
+            (already, s.handshake.clone())
+        };
+        let connect_pkt = text(|s| packet::encode_simple(s, PacketType::Connect, &name));
+        if already {
+            self.write_to(&sid, connect_pkt, false);
+            return;
         }
         if self.srv.node.is_some() {
             // As 0.9.19: the namespace authorisation republishes the handshake data.

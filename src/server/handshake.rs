@@ -1,6 +1,7 @@
 //! The handshake (PROTOCOL.md §1.4–§1.7, §4.10): origin check, handshake data, global
 //! authorization, a new session id owned by this shard, and the (JSONP) answer.
 
+use super::embed::Verdict;
 use super::shard_state::ShardState;
 use crate::http::{self, RequestHead};
 use crate::protocol::handshake as hs;
@@ -10,8 +11,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::{debug, error, info, warn};
 
 impl ShardState {
-    /// Answer a handshake request into `out`.
-    pub fn handshake(&self, head: &RequestHead, peer: SocketAddr, out: &mut Vec<u8>) {
+    /// Answer a handshake request into `out`. Waits (without blocking the shard) while
+    /// an asynchronous authorization is pending.
+    pub async fn handshake(&self, head: &RequestHead, peer: SocketAddr, out: &mut Vec<u8>) {
         let keep = head.keep_alive;
         let query = head.target.split_once('?').map_or("", |(_, q)| q);
         let jsonp = http::query_get(query, "jsonp")
@@ -45,22 +47,18 @@ impl ShardState {
             port: peer.port(),
         };
         let mut data = http::handshake_data(head, &addr, now, false);
-        if let Some(auth) = &self.srv.authorization {
-            match auth(&mut data) {
-                Ok(true) => debug!("client authorized"),
-                Ok(false) => {
-                    info!("handshake unauthorized");
-                    fail(out, 403, "handshake unauthorized", true);
-                    return;
-                }
-                Err(e) => {
-                    warn!("handshake error {e}");
-                    fail(out, 500, "handshake error", true);
-                    return;
-                }
+        match self.authorize_handshake(&mut data).await {
+            Verdict::Allow => debug!("client authorized"),
+            Verdict::Deny => {
+                info!("handshake unauthorized");
+                fail(out, 403, "handshake unauthorized", true);
+                return;
             }
-        } else {
-            debug!("client authorized");
+            Verdict::Error(e) => {
+                warn!("handshake error {e}");
+                fail(out, 500, "handshake error", true);
+                return;
+            }
         }
         let sid = match Sid::generate(self.id, self.srv.shard_count()) {
             Ok(s) => s,

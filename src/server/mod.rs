@@ -5,6 +5,7 @@
 pub mod args;
 mod cluster;
 pub(crate) mod dispatch;
+pub mod embed;
 mod handshake;
 pub mod namespace;
 mod polling;
@@ -13,6 +14,7 @@ pub(crate) mod shard_state;
 pub mod socket;
 
 pub use args::{Args, Message};
+pub use embed::{AuthAnswer, AuthReply, EmbedHandle};
 pub use namespace::Namespace;
 pub use socket::{Ack, Emitter, Socket};
 
@@ -62,6 +64,7 @@ pub(crate) struct ServerInner {
     pub namespaces: Vec<Namespace>,
     pub nsp_index: HashMap<String, usize>,
     pub authorization: Option<AuthFn>,
+    pub authorization_async: Option<embed::AsyncAuthFn>,
     pub fallback: Option<FallbackFn>,
     pub store: Arc<dyn Store>,
     /// This node's cluster id when the store is shared with other nodes (RedisStore);
@@ -148,6 +151,7 @@ pub struct Server {
     config: Config,
     namespaces: Vec<Namespace>,
     authorization: Option<AuthFn>,
+    authorization_async: Option<embed::AsyncAuthFn>,
     fallback: Option<FallbackFn>,
     store: Arc<dyn Store>,
     client_handler: Option<crate::assets::ClientHandler>,
@@ -171,6 +175,7 @@ impl Server {
             config,
             namespaces: vec![Namespace::new("")],
             authorization: None,
+            authorization_async: None,
             fallback: None,
             store: Arc::new(MemoryStore::new()),
             client_handler: None,
@@ -283,6 +288,12 @@ impl Server {
 
     /// Start the shards listening on `addr` and return a handle.
     pub fn listen(self, addr: SocketAddr) -> std::io::Result<ServerHandle> {
+        self.start_with(Some(addr))
+    }
+
+    /// Start the shards, listening on `addr` when given (else adopt-only, see
+    /// [`Server::start_adopt_only`]).
+    pub(crate) fn start_with(self, addr: Option<SocketAddr>) -> std::io::Result<ServerHandle> {
         let nsp_index = self
             .namespaces
             .iter()
@@ -301,6 +312,7 @@ impl Server {
             namespaces: self.namespaces,
             nsp_index,
             authorization: self.authorization,
+            authorization_async: self.authorization_async,
             fallback: self.fallback,
             node: self.store.node_id(),
             store: self.store,
@@ -339,29 +351,7 @@ impl ServerHandle {
 
     /// Session ids in room `room` of namespace `nsp` (all shards).
     pub fn clients(&self, nsp: &str, room: &str) -> Vec<String> {
-        let key = rooms::room_key(nsp, room);
-        let (tx, rx) = flume::unbounded();
-        let n = self.inner.shard_count();
-        for i in 0..n {
-            let tx = tx.clone();
-            let key = key.clone();
-            self.inner.send(
-                i,
-                Remote::Run(Box::new(move |st| {
-                    let _ = tx.send(st.room_members(&key));
-                })),
-            );
-        }
-        drop(tx);
-        let mut all = Vec::new();
-        for _ in 0..n {
-            match rx.recv_timeout(std::time::Duration::from_secs(5)) {
-                Ok(v) => all.extend(v),
-                Err(_) => break,
-            }
-        }
-        all.sort();
-        all
+        self.embed().clients(nsp, room)
     }
 
     /// Ask every shard to stop: listeners close, sessions end with a close frame.

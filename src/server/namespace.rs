@@ -27,6 +27,7 @@ pub type AnyEventFn = Arc<dyn Fn(&Socket, &str, Args, Option<Ack>) + Send + Sync
 pub struct Namespace {
     pub(crate) name: String,
     pub(crate) auth: Option<NspAuthFn>,
+    pub(crate) auth_async: Option<super::embed::NspAsyncAuthFn>,
     pub(crate) on_connection: Vec<ConnectionFn>,
     pub(crate) on_disconnect: Vec<DisconnectFn>,
     pub(crate) on_message: Vec<MessageFn>,

@@ -78,6 +78,12 @@ pub(crate) struct ShardState {
     pending: RefCell<HashMap<u64, Pending>>,
     next_token: Cell<u64>,
     pub stopping: Cell<bool>,
+    /// Tasks spawned with [`ShardState::spawn`] and not finished yet.
+    tasks: Cell<usize>,
+    next_task: Cell<u64>,
+    /// Set by [`ShardState::halt`]: every spawned task ends at its next poll.
+    halted: Cell<bool>,
+    halt_wakers: RefCell<FxHashMap<u64, std::task::Waker>>,
     /// Packets left for sessions disconnected while no transport was open.
     pub tombstones: RefCell<HashMap<Sid, Vec<Encoded>>>,
     /// What this shard knows of sessions owned by other nodes (RedisStore cluster).
@@ -105,6 +111,10 @@ impl ShardState {
             pending: RefCell::new(HashMap::new()),
             next_token: Cell::new(1),
             stopping: Cell::new(false),
+            tasks: Cell::new(0),
+            next_task: Cell::new(0),
+            halted: Cell::new(false),
+            halt_wakers: RefCell::new(FxHashMap::default()),
             tombstones: RefCell::new(HashMap::new()),
             cluster: RefCell::new(Default::default()),
         });
@@ -115,6 +125,44 @@ impl ShardState {
     /// Forget the thread-local reference (at shard exit, to break the cycle).
     pub fn detach() {
         CURRENT.with(|c| *c.borrow_mut() = None);
+    }
+
+    /// Spawn a task on this shard that ends when the shard halts, so that no task (and
+    /// none of the I/O it has pending) outlives the shard's runtime.
+    pub fn spawn(self: &Rc<Self>, f: impl std::future::Future<Output = ()> + 'static) {
+        let id = self.next_task.get();
+        self.next_task.set(id + 1);
+        self.tasks.set(self.tasks.get() + 1);
+        let st = self.clone();
+        monoio::spawn(async move {
+            let halt = Halt { st: &st, id };
+            monoio::select! {
+                _ = f => {},
+                _ = halt => {},
+            }
+            st.halt_wakers.borrow_mut().remove(&id);
+            st.tasks.set(st.tasks.get() - 1);
+        });
+    }
+
+    /// End every task spawned with [`ShardState::spawn`] (at shutdown, after the grace
+    /// period). Returns at once; see [`ShardState::live_tasks`].
+    pub fn halt(&self) {
+        self.halted.set(true);
+        let wakers: Vec<_> = self
+            .halt_wakers
+            .borrow_mut()
+            .drain()
+            .map(|(_, w)| w)
+            .collect();
+        for w in wakers {
+            w.wake();
+        }
+    }
+
+    /// Tasks spawned with [`ShardState::spawn`] still running.
+    pub fn live_tasks(&self) -> usize {
+        self.tasks.get()
     }
 
     pub fn now_ms(&self) -> u64 {
@@ -159,5 +207,31 @@ pub(crate) fn finish_store_op(srv: &ServerInner, shard: usize, token: u64, resul
     match current_shard() {
         Some(st) if st.id == shard => st.complete(token, result),
         _ => srv.send(shard, Remote::StoreDone { token, result }),
+    }
+}
+
+/// Resolves when the shard halts (see [`ShardState::halt`]).
+struct Halt<'a> {
+    st: &'a ShardState,
+    id: u64,
+}
+
+impl std::future::Future for Halt<'_> {
+    type Output = ();
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.st.halted.get() {
+            return std::task::Poll::Ready(());
+        }
+        let mut w = self.st.halt_wakers.borrow_mut();
+        match w.get(&self.id) {
+            Some(old) if old.will_wake(cx.waker()) => {}
+            _ => {
+                w.insert(self.id, cx.waker().clone());
+            }
+        }
+        std::task::Poll::Pending
     }
 }

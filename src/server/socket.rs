@@ -33,7 +33,7 @@ impl Socket {
         self.nsp_name()
     }
 
-    fn nsp_name(&self) -> &str {
+    pub(super) fn nsp_name(&self) -> &str {
         self.st
             .srv
             .namespaces
@@ -75,7 +75,7 @@ impl Socket {
             .is_none_or(|s| s.ended || !s.in_nsp(self.nsp))
     }
 
-    fn write(&self, text: &str, volatile: bool) {
+    pub(super) fn write(&self, text: &str, volatile: bool) {
         self.st.write_to(&self.sid, Encoded::new(text), volatile);
     }
 
@@ -112,7 +112,7 @@ impl Socket {
         self.write(&s, true);
     }
 
-    fn next_ack(&self, cb: crate::session::AckCallback) -> Option<u64> {
+    pub(super) fn next_ack(&self, cb: crate::session::AckCallback) -> Option<u64> {
         let mut ss = self.st.sessions.borrow_mut();
         let s = ss.get_mut(&self.sid)?;
         if s.ended {
@@ -207,7 +207,7 @@ impl Socket {
     /// Run `f` with this socket after `delay` (on the socket's shard).
     pub fn after(&self, delay: std::time::Duration, f: impl FnOnce(&Socket) + 'static) {
         let s = self.clone();
-        monoio::spawn(async move {
+        self.st.spawn(async move {
             monoio::time::sleep(delay).await;
             f(&s);
         });
@@ -412,7 +412,7 @@ impl Emitter {
         })
     }
 
-    fn nsp_name(&self) -> &str {
+    pub(super) fn nsp_name(&self) -> &str {
         self.srv
             .namespaces
             .get(self.nsp)

@@ -1,0 +1,182 @@
+'use strict';
+// Socket: one client in one namespace (socket.io 0.9 `Socket`), backed by a libsio09
+// socket id. Sending goes straight to the library (which copies); events arrive from the
+// manager's event loop.
+
+const { EventEmitter } = require('node:events');
+const { addon, PK, R, F_VOLATILE, STORE_OP } = require('./native');
+
+const $emit = EventEmitter.prototype.emit;
+
+function noop() {}
+
+const NO_FLAGS = Object.freeze({ json: false, volatile: false, broadcast: false, room: null });
+
+class Socket extends EventEmitter {
+  constructor(manager, namespace, sid, nativeId) {
+    super();
+    this.id = sid;
+    this.namespace = namespace;
+    this.manager = manager;
+    this.disconnected = false;
+    this.flags = {};
+    this._native = nativeId || 0;
+    this._handshake = null;
+    this._transport = null;
+    this._acks = null; // tokens of pending server->client acks (cleared at disconnect)
+    this._resetFlags();
+    // 0.9: an error listener is pre-installed, so a client event named `error` never throws
+    this.on('error', noop);
+  }
+
+  get handshake() {
+    if (this._handshake) return this._handshake;
+    const other = this.manager._handshakeOf(this.id);
+    return other || undefined;
+  }
+
+  get transport() { return this._transport || this.manager._transportOf(this.id) || undefined; }
+
+  get log() { return this.manager.log; }
+
+  get store() { return this.manager.store; }
+
+  get json() { this.flags.json = true; this._dirty = true; return this; }
+
+  get volatile() { this.flags.volatile = true; this._dirty = true; return this; }
+
+  get broadcast() { this.flags.broadcast = true; this._dirty = true; return this; }
+
+  to(room) { this.flags.room = room; this._dirty = true; return this; }
+
+  in(room) { return this.to(room); }
+
+  _resetFlags() {
+    this.flags = { json: false, volatile: false, broadcast: false, room: null };
+    this._dirty = false;
+  }
+
+  // The flags for this send, reset for the next one (flags apply to one send only).
+  _takeFlags() {
+    if (!this._dirty) return NO_FLAGS;
+    const f = this.flags;
+    this._resetFlags();
+    return f;
+  }
+
+  // ---------------------------------------------------------------- rooms
+
+  join(name, fn) {
+    if (this._native) addon.join(this.manager._h(), this._native, String(name));
+    if (typeof fn === 'function') {
+      this.log.warn('Client#join callback is deprecated');
+      fn();
+    }
+    return this;
+  }
+
+  leave(name, fn) {
+    if (this._native) addon.leave(this.manager._h(), this._native, String(name));
+    if (typeof fn === 'function') {
+      this.log.warn('Client#leave callback is deprecated');
+      fn();
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  send(data, fn) {
+    const flags = this._takeFlags();
+    const json = flags.json;
+    const text = json ? stringifyValue(data) : messageText(data);
+    if (flags.broadcast) {
+      this.namespace._broadcast(flags.room, [this.id], json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile);
+      return this;
+    }
+    if (typeof fn === 'function') this.manager._warnOnce('send-ack',
+      'sio09: an ack callback on send()/json.send() is not supported by libsio09 (ABI request filed); the message is sent without it');
+    if (!this._native) return this;
+    const h = this.manager._h();
+    const v = flags.volatile ? F_VOLATILE : 0;
+    if (json) addon.json(h, this._native, text, v);
+    else addon.send(h, this._native, text, v);
+    return this;
+  }
+
+  emit(ev, ...args) {
+    if (ev === 'newListener' || ev === 'removeListener') return $emit.call(this, ev, ...args);
+    const flags = this._takeFlags();
+    const fn = args.length > 0 && typeof args[args.length - 1] === 'function' ? args.pop() : null;
+    const name = String(ev);
+    const json = JSON.stringify(args);
+    if (flags.broadcast) {
+      // callbacks cannot be attached to broadcasts (PROTOCOL.md §5.5): ignored
+      this.namespace._broadcast(flags.room, [this.id], PK.EVENT, name, json, flags.volatile);
+      return this;
+    }
+    if (!this._native) return this;
+    const h = this.manager._h();
+    if (fn) {
+      const token = this.manager._addAck(this, fn);
+      const r = addon.emitAck(h, this._native, name, json, token);
+      if (r !== R.OK) this.manager._dropAck(this, token);
+    } else {
+      addon.emit(h, this._native, name, json, flags.volatile ? F_VOLATILE : 0);
+    }
+    return this;
+  }
+
+  $emit(...args) { return $emit.apply(this, args); }
+
+  disconnect() {
+    if (!this.disconnected && this._native) {
+      this.log.info('booting client');
+      addon.disconnect(this.manager._h(), this._native);
+    }
+    return this;
+  }
+
+  // ---------------------------------------------------------------- client data
+
+  set(key, value, fn) {
+    const json = JSON.stringify(value);
+    this._store(STORE_OP.set, key, fn, json === undefined ? 'null' : json);
+    return this;
+  }
+
+  get(key, fn) { this._store(STORE_OP.get, key, fn); return this; }
+
+  has(key, fn) { this._store(STORE_OP.has, key, fn); return this; }
+
+  del(key, fn) { this._store(STORE_OP.del, key, fn); return this; }
+
+  _store(op, key, fn, value) {
+    const cb = typeof fn === 'function' ? fn : noop;
+    const m = this.manager;
+    if (!this._native) {
+      process.nextTick(cb, new Error('socket is not connected'));
+      return;
+    }
+    const token = m._addStoreCallback(op, cb);
+    const r = addon.store(m._h(), op, this._native, String(key), token, value);
+    if (r !== R.OK) {
+      m._takeStoreCallback(token);
+      process.nextTick(cb, new Error(`client store: ${addon.resultStr(r)}`));
+    }
+  }
+}
+
+function messageText(data) {
+  if (data === undefined || data === null) return '';
+  return typeof data === 'string' ? data : String(data);
+}
+
+function stringifyValue(data) {
+  const s = JSON.stringify(data);
+  return s === undefined ? 'null' : s;
+}
+
+module.exports = Socket;
+module.exports.stringifyValue = stringifyValue;
+module.exports.messageText = messageText;

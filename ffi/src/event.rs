@@ -1,0 +1,163 @@
+//! Events to the host (C-ABI.md §8): the `sio_event` view, the owned event the shards
+//! queue, and the queue itself with its level-signalled eventfd.
+
+use std::collections::VecDeque;
+use std::ffi::c_char;
+use std::os::fd::RawFd;
+use std::sync::Mutex;
+
+/// A socket connected to a namespace: `name` = transport, `data` = handshake data JSON.
+pub const SIO_EV_CONNECTION: u32 = 1;
+/// An event: `name` = event name, `data` = JSON array of arguments, `id` = client ack id.
+pub const SIO_EV_EVENT: u32 = 2;
+/// A text message (`3`): `data` = the text, `id` = client ack id.
+pub const SIO_EV_MESSAGE: u32 = 3;
+/// A JSON message (`4`): `data` = the JSON value, `id` = client ack id.
+pub const SIO_EV_JSON: u32 = 4;
+/// A socket left its namespace: `name` = the 0.9 reason. Always the socket's last event.
+pub const SIO_EV_DISCONNECT: u32 = 5;
+/// An authorization request: answer with `sio_authorize_reply(id)`. `nsp` is
+/// `SIO_NSP_GLOBAL` for the handshake; for a namespace `name` is the connect query.
+pub const SIO_EV_AUTHORIZE: u32 = 6;
+/// The client answered `sio_emit_with_ack`: `id` = the host's token, `data` = JSON array.
+pub const SIO_EV_ACK: u32 = 7;
+/// A client store operation finished: `id` = the host's token, `name` = the operation.
+pub const SIO_EV_STORE: u32 = 8;
+/// Something failed inside the library: `name` = message.
+pub const SIO_EV_ERROR: u32 = 9;
+/// The server stopped; the last event ever queued.
+pub const SIO_EV_STOPPED: u32 = 10;
+
+/// `nsp` of a global (handshake) authorization request.
+pub const SIO_NSP_GLOBAL: u32 = 0xFFFF_FFFF;
+
+/// One event, as a view into library memory valid until the next
+/// `sio_server_poll_events` / `sio_server_dispatch` on the same server. Strings are
+/// UTF-8 and not NUL-terminated; use the lengths.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct sio_event {
+    /// `SIO_EV_*`.
+    pub kind: u32,
+    /// Namespace id (`SIO_NSP_GLOBAL` for the global authorization).
+    pub nsp: u32,
+    /// Socket id, 0 when none.
+    pub socket: u64,
+    /// EVENT/MESSAGE/JSON: client ack id (0 = none); AUTHORIZE: request id;
+    /// ACK/STORE: the host's token.
+    pub id: u64,
+    /// Session id (socket.io `socket.id`).
+    pub sid: *const c_char,
+    /// Length of `sid` in bytes.
+    pub sid_len: usize,
+    /// Event name / disconnect reason / transport / store operation / error message.
+    pub name: *const c_char,
+    /// Length of `name` in bytes.
+    pub name_len: usize,
+    /// The payload (see the kinds).
+    pub data: *const u8,
+    /// Length of `data` in bytes.
+    pub data_len: usize,
+}
+
+/// An event as the shards queue it (owned).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct OwnedEvent {
+    pub kind: u32,
+    pub nsp: u32,
+    pub socket: u64,
+    pub id: u64,
+    pub sid: String,
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+impl OwnedEvent {
+    /// A view of this event (borrows its buffers).
+    pub fn view(&self) -> sio_event {
+        sio_event {
+            kind: self.kind,
+            nsp: self.nsp,
+            socket: self.socket,
+            id: self.id,
+            sid: self.sid.as_ptr().cast(),
+            sid_len: self.sid.len(),
+            name: self.name.as_ptr().cast(),
+            name_len: self.name.len(),
+            data: self.data.as_ptr(),
+            data_len: self.data.len(),
+        }
+    }
+}
+
+/// The queue the shards push to and the host drains, with an eventfd readable exactly
+/// while the queue is non-empty (or after a wake).
+pub(crate) struct EventQueue {
+    q: Mutex<VecDeque<OwnedEvent>>,
+    fd: RawFd,
+}
+
+impl EventQueue {
+    /// A queue with a fresh non-blocking eventfd.
+    pub fn new() -> std::io::Result<EventQueue> {
+        // SAFETY: plain syscall; the result is checked.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(EventQueue {
+            q: Mutex::new(VecDeque::new()),
+            fd,
+        })
+    }
+
+    /// The eventfd.
+    pub fn fd(&self) -> RawFd {
+        self.fd
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<OwnedEvent>> {
+        // A panic while holding the lock cannot leave the deque inconsistent.
+        self.q.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Make the fd readable.
+    pub fn signal(&self) {
+        let one: u64 = 1;
+        // SAFETY: writes 8 bytes from a live u64 to our own eventfd.
+        unsafe { libc::write(self.fd, (&one as *const u64).cast(), 8) };
+    }
+
+    fn reset(&self) {
+        let mut v: u64 = 0;
+        // SAFETY: reads 8 bytes into a live u64 from our own non-blocking eventfd.
+        unsafe { libc::read(self.fd, (&mut v as *mut u64).cast(), 8) };
+    }
+
+    /// Queue an event (any thread).
+    pub fn push(&self, ev: OwnedEvent) {
+        let mut q = self.lock();
+        let was_empty = q.is_empty();
+        q.push_back(ev);
+        if was_empty {
+            self.signal();
+        }
+    }
+
+    /// Move up to `max` events into `out`; the fd is reset when the queue drains.
+    pub fn drain(&self, max: usize, out: &mut Vec<OwnedEvent>) {
+        let mut q = self.lock();
+        let n = max.min(q.len());
+        out.extend(q.drain(..n));
+        if q.is_empty() {
+            self.reset();
+        }
+    }
+}
+
+impl Drop for EventQueue {
+    fn drop(&mut self) {
+        // SAFETY: the fd is ours and closed exactly once.
+        unsafe { libc::close(self.fd) };
+    }
+}

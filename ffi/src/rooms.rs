@@ -1,0 +1,154 @@
+//! Namespace-wide operations: broadcasts (room, except list, packet kind), the client
+//! list, and session id → socket id lookups.
+
+use crate::boundary::*;
+use crate::commands::{json_array, SIO_F_VOLATILE};
+use crate::result::*;
+use crate::server::*;
+use std::ffi::c_char;
+
+/// Broadcast packet kind: a message (`3`).
+pub const SIO_PK_MESSAGE: u32 = 3;
+/// Broadcast packet kind: a JSON message (`4`).
+pub const SIO_PK_JSON: u32 = 4;
+/// Broadcast packet kind: an event (`5`).
+pub const SIO_PK_EVENT: u32 = 5;
+
+/// Broadcast to namespace `nsp` (or its room `room`; NULL or "" = the whole
+/// namespace), except the `n_except` sockets in `except` (ids already gone are ignored):
+/// `packet` `SIO_PK_EVENT` (`name` + `data` a JSON array), `SIO_PK_MESSAGE` (`data`
+/// text) or `SIO_PK_JSON` (`data` a JSON value); `flags`: `SIO_F_VOLATILE`. Reaches every
+/// shard and, with a shared store, the other nodes. Inputs are copied. ANY THREAD.
+/// Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM`, `SIO_E_STATE`,
+/// `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `room` NULL or NUL-terminated; `except` readable for
+/// `n_except` ids; `name`/`data` readable for their lengths (`name` may be NULL unless
+/// EVENT).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sio_broadcast(
+    srv: *mut sio_server,
+    nsp: u32,
+    room: *const c_char,
+    except: *const u64,
+    n_except: usize,
+    packet: u32,
+    name: *const c_char,
+    name_len: usize,
+    data: *const c_char,
+    len: usize,
+    flags: u32,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let (s, room, name, data) = tri!((|| unsafe {
+            Ok::<_, sio_result>((
+                server(srv)?,
+                opt_cstr(room)?,
+                text(name, name_len)?,
+                text(data, len)?,
+            ))
+        })());
+        if n_except > 0 {
+            non_null!(except);
+        }
+        let r = tri!(s.running());
+        let Some(mut em) = r.embed.emitter(nsp as usize) else {
+            return SIO_E_NOT_FOUND;
+        };
+        if let Some(room) = room.filter(|r| !r.is_empty()) {
+            em = em.to(room);
+        }
+        {
+            let ids = lock(&s.shared.ids);
+            for i in 0..n_except {
+                // SAFETY: `except` holds `n_except` ids.
+                let id = unsafe { *except.add(i) };
+                if let Some(e) = ids.get(id) {
+                    em = em.except(&e.sid);
+                }
+            }
+        }
+        if flags & SIO_F_VOLATILE != 0 {
+            em = em.volatile();
+        }
+        match packet {
+            SIO_PK_EVENT => {
+                tri!(json_array(data));
+                em.emit_raw(name, data);
+            }
+            SIO_PK_MESSAGE => em.send(data),
+            SIO_PK_JSON => match sio09_core::protocol::json::parse(data) {
+                Ok(v) => em.json(&v),
+                Err(_) => return SIO_E_INVALID_PARAM,
+            },
+            _ => return SIO_E_INVALID_PARAM,
+        }
+        SIO_OK
+    })
+}
+
+/// The session ids in namespace `nsp` (or its room `room`; NULL or "" = all) on every
+/// shard, as a NUL-terminated JSON array of strings, into `buf` (`len` bytes,
+/// caller-owned); `*out_n` = length without the NUL (`SIO_E_BUFFER_TOO_SMALL`: `*out_n` =
+/// size needed; the list may change before the next call). Blocks briefly while the
+/// shards answer. Host thread. Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_STATE`,
+/// `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `room` NULL or NUL-terminated; `buf` writable for `len`;
+/// `out_n` valid.
+#[no_mangle]
+pub unsafe extern "C" fn sio_clients(
+    srv: *mut sio_server,
+    nsp: u32,
+    room: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_n);
+        // SAFETY: caller's contract.
+        let (s, room) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, opt_cstr(room)?))
+        })());
+        let r = tri!(s.running());
+        let Some(name) = r.embed.namespace_name(nsp as usize) else {
+            return SIO_E_NOT_FOUND;
+        };
+        let list = r.embed.clients(name, room.unwrap_or(""));
+        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned());
+        // SAFETY: caller's contract.
+        unsafe { write_text(&json, buf, len, out_n) }
+    })
+}
+
+/// The socket id of session `sid` (NUL-terminated) on namespace `nsp` into
+/// `*out_socket`. Any thread. Errors: `SIO_E_NOT_FOUND` (not connected there).
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` NUL-terminated; `out_socket` valid.
+#[no_mangle]
+pub unsafe extern "C" fn sio_socket_lookup(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+    out_socket: *mut u64,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_socket);
+        // SAFETY: caller's contract.
+        let (s, sid) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, cstr(sid)?))
+        })());
+        let Some(id) = lock(&s.shared.ids).lookup(sid, nsp) else {
+            return SIO_E_NOT_FOUND;
+        };
+        // SAFETY: checked non-NULL; caller's contract.
+        unsafe { *out_socket = id };
+        SIO_OK
+    })
+}

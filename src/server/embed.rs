@@ -1,0 +1,401 @@
+//! What embedding hosts need beyond the Rust handler API (DESIGN.md §5, the C ABI in
+//! `ffi/`): authorization answered later from any thread ([`AuthReply`]), operations on
+//! a socket from any thread ([`EmbedHandle::with_socket`]), connections the host
+//! accepted itself ([`EmbedHandle::adopt_connection`]) and shards started without a
+//! listener ([`Server::start_adopt_only`]).
+
+use super::namespace::Namespace;
+use super::shard_state::{Remote, ShardState};
+use super::socket::{Emitter, Socket};
+use super::{rooms, Server, ServerHandle, ServerInner};
+use crate::protocol::packet::{self, MessageId};
+use crate::session::HandshakeData;
+use crate::sid::Sid;
+use std::os::fd::OwnedFd;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{debug, warn};
+
+/// How long a handshake or namespace connect waits for an asynchronous authorization
+/// before it is answered as an error (`authorization timeout`; not an 0.9 option).
+pub const AUTHORIZATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The answer to an asynchronous authorization.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthAnswer {
+    /// Admit; with `Some(data)` the handshake data is replaced (global authorization
+    /// only, like a 0.9 authorization function that extends `handshakeData`).
+    Allow(Option<HandshakeData>),
+    /// Refuse: `403 handshake unauthorized`, or `7::/nsp:2` for a namespace.
+    Deny,
+    /// Fail: `500 handshake error`, or `7::/nsp:2` for a namespace.
+    Error(String),
+}
+
+/// A pending authorization. `Send`: answer it from any thread, once. Dropping it
+/// unanswered refuses with an error.
+#[derive(Debug)]
+pub struct AuthReply {
+    tx: flume::Sender<AuthAnswer>,
+}
+
+impl AuthReply {
+    pub(crate) fn pair() -> (AuthReply, flume::Receiver<AuthAnswer>) {
+        let (tx, rx) = flume::bounded(1);
+        (AuthReply { tx }, rx)
+    }
+
+    /// Answer with `answer` (ignored when the request already timed out).
+    pub fn answer(self, answer: AuthAnswer) {
+        let _ = self.tx.send(answer);
+    }
+
+    /// Admit, handshake data unchanged.
+    pub fn allow(self) {
+        self.answer(AuthAnswer::Allow(None));
+    }
+
+    /// Refuse (`403` / `7::/nsp:2`).
+    pub fn deny(self) {
+        self.answer(AuthAnswer::Deny);
+    }
+
+    /// Fail with `msg` (`500` / `7::/nsp:2`; the message is logged).
+    pub fn error(self, msg: impl Into<String>) {
+        self.answer(AuthAnswer::Error(msg.into()));
+    }
+}
+
+/// Global authorization answered later: gets a copy of the handshake data.
+pub type AsyncAuthFn = Arc<dyn Fn(HandshakeData, AuthReply) + Send + Sync>;
+/// Namespace authorization answered later: handshake data and the connect query.
+pub type NspAsyncAuthFn = Arc<dyn Fn(HandshakeData, &str, AuthReply) + Send + Sync>;
+
+/// Outcome of the handshake authorization.
+pub(crate) enum Verdict {
+    Allow,
+    Deny,
+    Error(String),
+}
+
+/// Wait for the answer without blocking the shard; time out after
+/// [`AUTHORIZATION_TIMEOUT`].
+async fn await_answer(rx: flume::Receiver<AuthAnswer>) -> AuthAnswer {
+    monoio::select! {
+        r = rx.recv_async() => r.unwrap_or_else(|_| AuthAnswer::Error("authorization dropped".into())),
+        _ = monoio::time::sleep(AUTHORIZATION_TIMEOUT) => AuthAnswer::Error("authorization timeout".into()),
+    }
+}
+
+impl Server {
+    /// Global authorization answered later, from any thread, through the [`AuthReply`].
+    /// The handshake request waits (the shard keeps running). When a synchronous
+    /// [`Server::authorization`] is set too, it runs first.
+    pub fn authorization_async(
+        &mut self,
+        f: impl Fn(HandshakeData, AuthReply) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.authorization_async = Some(Arc::new(f));
+        self
+    }
+
+    /// Start the shards without a listener: connections arrive only through
+    /// [`EmbedHandle::adopt_connection`].
+    pub fn start_adopt_only(self) -> std::io::Result<ServerHandle> {
+        self.start_with(None)
+    }
+}
+
+impl Namespace {
+    /// Namespace authorization answered later, from any thread (replaces the
+    /// synchronous one for this namespace).
+    pub fn authorization_async(
+        &mut self,
+        f: impl Fn(HandshakeData, &str, AuthReply) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.auth_async = Some(Arc::new(f));
+        self
+    }
+}
+
+impl ShardState {
+    /// Run the global authorizations (synchronous first, then asynchronous).
+    pub(crate) async fn authorize_handshake(&self, data: &mut HandshakeData) -> Verdict {
+        if let Some(auth) = &self.srv.authorization {
+            match auth(data) {
+                Ok(true) => {}
+                Ok(false) => return Verdict::Deny,
+                Err(e) => return Verdict::Error(e),
+            }
+        }
+        let Some(auth) = self.srv.authorization_async.clone() else {
+            return Verdict::Allow;
+        };
+        let (reply, rx) = AuthReply::pair();
+        auth(data.clone(), reply);
+        match await_answer(rx).await {
+            AuthAnswer::Allow(Some(d)) => {
+                *data = d;
+                Verdict::Allow
+            }
+            AuthAnswer::Allow(None) => Verdict::Allow,
+            AuthAnswer::Deny => Verdict::Deny,
+            AuthAnswer::Error(e) => Verdict::Error(e),
+        }
+    }
+
+    /// Namespace connect with an asynchronous authorization: ask, then admit or refuse
+    /// from a task when the answer arrives.
+    pub(crate) fn nsp_connect_async(
+        self: &Rc<Self>,
+        sid: Sid,
+        idx: usize,
+        query: &str,
+        handshake: &str,
+        auth: NspAsyncAuthFn,
+    ) {
+        let data = match crate::protocol::json::parse(handshake) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => HandshakeData::new(),
+        };
+        let (reply, rx) = AuthReply::pair();
+        auth(data, query, reply);
+        let st = self.clone();
+        self.spawn(async move {
+            let name = st.srv.namespaces.get(idx).map_or("", |n| n.name.as_str());
+            match await_answer(rx).await {
+                AuthAnswer::Allow(_) => {
+                    debug!("client authorized for {name}");
+                    st.nsp_admit(sid, idx);
+                }
+                AuthAnswer::Deny => {
+                    warn!("handshake error unauthorized for {name}");
+                    st.nsp_refuse(sid, idx);
+                }
+                AuthAnswer::Error(e) => {
+                    warn!("handshake error {e} for {name}");
+                    st.nsp_refuse(sid, idx);
+                }
+            }
+        });
+    }
+
+    /// The socket of `sid` on namespace `nsp`, if the session lives here and joined it.
+    fn joined_socket(self: &Rc<Self>, sid: Sid, nsp: usize) -> Option<Socket> {
+        let joined = self
+            .sessions
+            .borrow()
+            .get(&sid)
+            .is_some_and(|s| !s.ended && s.in_nsp(nsp));
+        joined.then(|| Socket {
+            st: self.clone(),
+            sid,
+            nsp,
+        })
+    }
+}
+
+impl Socket {
+    /// Index of the shard that owns this socket (0-based).
+    pub fn shard(&self) -> usize {
+        self.st.id
+    }
+
+    /// Index of the socket's namespace in declaration order (0 = main namespace).
+    pub fn namespace_index(&self) -> usize {
+        self.nsp
+    }
+
+    /// The answer handle for the client's data-ack request `id` (`5:{id}+:…`), for
+    /// hosts that answer later than the handler call.
+    pub fn ack(&self, id: u64) -> super::Ack {
+        super::Ack {
+            socket: self.clone(),
+            id,
+        }
+    }
+
+    /// Emit with the arguments as a JSON array text; `volatile` drops it unless the
+    /// transport can write now (§4.8).
+    pub fn emit_raw_flags(&self, name: &str, args_json: &str, volatile: bool) {
+        let mut s = String::new();
+        packet::encode_event(&mut s, MessageId::None, self.nsp_name(), name, args_json);
+        self.write(&s, volatile);
+    }
+
+    /// Send a message (`3:::text`), volatile or not.
+    pub fn send_flags(&self, text: &str, volatile: bool) {
+        let mut s = String::new();
+        packet::encode_message(&mut s, MessageId::None, self.nsp_name(), text);
+        self.write(&s, volatile);
+    }
+
+    /// Send a JSON message (`4:::json`) given as JSON text, volatile or not.
+    pub fn json_raw(&self, json: &str, volatile: bool) {
+        let mut s = String::new();
+        packet::encode_json(&mut s, MessageId::None, self.nsp_name(), json);
+        self.write(&s, volatile);
+    }
+
+    /// Send a JSON message (`json_text`, one JSON value) asking for the client's
+    /// automatic ack (`4:{n}:…`, socket.io 0.9's `socket.json.send(data, fn)`); `cb` runs
+    /// when the `6:::{n}` arrives.
+    pub fn json_raw_with_ack(
+        &self,
+        json_text: &str,
+        cb: impl FnOnce(&Socket, super::Args) + 'static,
+    ) {
+        let Some(id) = self.next_ack(Box::new(cb)) else {
+            return;
+        };
+        let mut s = String::new();
+        packet::encode_json(&mut s, MessageId::Auto(id), self.nsp_name(), json_text);
+        self.write(&s, false);
+    }
+
+    /// [`Socket::emit_with_ack`] with the arguments as a JSON array text.
+    pub fn emit_raw_with_ack(
+        &self,
+        name: &str,
+        args_json: &str,
+        cb: impl FnOnce(&Socket, super::Args) + 'static,
+    ) {
+        let Some(id) = self.next_ack(Box::new(cb)) else {
+            return;
+        };
+        let mut s = String::new();
+        packet::encode_event(
+            &mut s,
+            MessageId::Data(id),
+            self.nsp_name(),
+            name,
+            args_json,
+        );
+        self.write(&s, false);
+    }
+}
+
+/// A cheap, clonable, `Send + Sync` handle to a running server for embedding hosts:
+/// reach sockets from any thread, broadcast, adopt connections, stop.
+#[derive(Clone)]
+pub struct EmbedHandle {
+    inner: Arc<ServerInner>,
+    next_shard: Arc<AtomicUsize>,
+}
+
+impl ServerHandle {
+    /// An [`EmbedHandle`] for this server.
+    pub fn embed(&self) -> EmbedHandle {
+        EmbedHandle {
+            inner: self.inner.clone(),
+            next_shard: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+}
+
+impl EmbedHandle {
+    /// Number of shards.
+    pub fn shard_count(&self) -> usize {
+        self.inner.shard_count()
+    }
+
+    /// Index of namespace `name` (declaration order; `""` is 0).
+    pub fn namespace_index(&self, name: &str) -> Option<usize> {
+        self.inner.nsp_index.get(name).copied()
+    }
+
+    /// Name of namespace `idx`.
+    pub fn namespace_name(&self, idx: usize) -> Option<&str> {
+        self.inner.namespaces.get(idx).map(|n| n.name.as_str())
+    }
+
+    /// Run `f` on the shard that owns session `sid`, with its socket on namespace
+    /// `nsp`, or `None` when the session is gone or not in that namespace. Returns
+    /// false (and drops `f`) when `sid` is not a session id or the server stopped.
+    pub fn with_socket(
+        &self,
+        sid: &str,
+        nsp: usize,
+        f: impl FnOnce(Option<Socket>) + Send + 'static,
+    ) -> bool {
+        let Some(sid) = Sid::parse(sid) else {
+            return false;
+        };
+        let owner = sid.owner(self.inner.shard_count());
+        self.send(
+            owner,
+            Remote::Run(Box::new(move |st| f(st.joined_socket(sid, nsp)))),
+        )
+    }
+
+    /// An emitter for namespace `idx` (broadcasts from any thread).
+    pub fn emitter(&self, idx: usize) -> Option<Emitter> {
+        let name = self.namespace_name(idx)?.to_owned();
+        Emitter::for_namespace(self.inner.clone(), &name)
+    }
+
+    /// Session ids in room `room` of namespace `nsp` on every shard, sorted. Blocks
+    /// (up to 5 s per shard) while the shards answer; never call it on a shard thread.
+    pub fn clients(&self, nsp: &str, room: &str) -> Vec<String> {
+        let key = rooms::room_key(nsp, room);
+        let (tx, rx) = flume::unbounded();
+        let n = self.inner.shard_count();
+        for i in 0..n {
+            let tx = tx.clone();
+            let key = key.clone();
+            self.inner.send(
+                i,
+                Remote::Run(Box::new(move |st| {
+                    let _ = tx.send(st.room_members(&key));
+                })),
+            );
+        }
+        drop(tx);
+        let mut all = Vec::new();
+        for _ in 0..n {
+            match rx.recv_timeout(Duration::from_secs(5)) {
+                Ok(v) => all.extend(v),
+                Err(_) => break,
+            }
+        }
+        all.sort();
+        all
+    }
+
+    /// Serve a TCP connection the host accepted, exactly like one the server accepted,
+    /// with `initial` (what the host already read from it) as its first bytes. Takes
+    /// ownership of `fd` in every case: on error it is closed.
+    pub fn adopt_connection(&self, fd: OwnedFd, initial: Vec<u8>) -> std::io::Result<()> {
+        let stream = std::net::TcpStream::from(fd);
+        let peer = stream.peer_addr()?;
+        stream.set_nonblocking(true)?;
+        let n = self.inner.shard_count();
+        let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % n;
+        let msg = Remote::Handoff {
+            fd: OwnedFd::from(stream),
+            pre: initial,
+            peer,
+        };
+        if self.send(shard, msg) {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("server stopped"))
+        }
+    }
+
+    /// Ask every shard to stop (listeners close, sessions end with `server shutdown`).
+    pub fn shutdown(&self) {
+        for i in 0..self.inner.shard_count() {
+            self.inner.send(i, Remote::Shutdown);
+        }
+    }
+
+    fn send(&self, shard: usize, msg: Remote) -> bool {
+        match self.inner.shards.get().and_then(|v| v.get(shard)) {
+            Some(s) => s.send(msg).is_ok(),
+            None => false,
+        }
+    }
+}
