@@ -139,6 +139,16 @@ test('websocket through a round-robin proxy: the upgrade may land on a non-owner
     for (let i = 0; i < 4; i++) await clients[i].waitFor(ev('all', ['ws']));
     await sleep(200);
     for (let i = 0; i < 4; i++) assert.equal(clients[i].count(ev('all', ['ws'])), 1);
+    // Every client vanishes at once (the proxy drops its tunnels): the sessions end on
+    // their owners and the cluster goes quiet — no packet passed back and forth between a
+    // relay that is gone and an owner that is done.
+    await proxy.stop();
+    await sleep(1500);
+    const commands = async () => Number(/total_commands_processed:(\d+)/.exec(await c.redis.command('INFO', 'stats'))[1]);
+    const before = await commands();
+    await sleep(1000);
+    const after = await commands();
+    assert.ok(after - before < 20, `Redis still busy after the clients left: ${after - before} commands in 1 s`);
   } finally {
     await proxy.stop();
     await teardown(c, ...clients);

@@ -10,10 +10,12 @@
 //! packets to the owner as `message-remote` (heartbeats as `heartbeat-clear`, `0::` as
 //! `disconnect-force`), and writes what the owner sends it as `dispatch-remote`. Only the
 //! owner buffers for a session whose transport is closed, so nothing is duplicated and no
-//! other node keeps copies. sio09 adds two envelope fields that 0.9.19 ignores: `"sio09"`
+//! other node keeps copies. sio09 adds envelope fields that 0.9.19 ignores: `"sio09"`
 //! on its handshakes (the handshake node owns) and `"target"` on `dispatch-remote` and
 //! `message-remote` (the one node meant to act), plus `"stream"` on `open` for relayed
-//! streams.
+//! streams and `"bounced"` on a `dispatch-remote` a relay returns to the owner (returned
+//! only to the owner, and never twice, so two nodes can never pass a packet back and
+//! forth).
 
 use super::shard_state::{Remote, ShardState};
 use super::ServerInner;
@@ -421,6 +423,7 @@ impl ShardState {
             return;
         }
         let stream = r.ext.contains_key("stream");
+        let bounced = r.ext.contains_key("bounced");
         let sio09 = r.ext.contains_key("sio09");
         match r.msg {
             Message::Handshake { data, .. } => {
@@ -494,15 +497,42 @@ impl ShardState {
                 packet, volatile, ..
             } => {
                 if local {
+                    if bounced {
+                        // The relay it was sent to is gone: stop writing there (its
+                        // `close` may still be on its way) and buffer instead.
+                        let relayed_by_sender = self.sessions.borrow().get(&sid).is_some_and(
+                            |s| matches!(&s.outlet, Some(Outlet::Remote(o)) if o.node == from),
+                        );
+                        if relayed_by_sender {
+                            self.transport_closed(sid);
+                        }
+                    }
                     for p in packets_of(&packet) {
                         self.write_to(&sid, p, volatile);
                     }
-                } else if !self.relay_write(&sid, &Encoded::new(&packet)) && target.is_some() {
-                    // Meant for a relay that has just closed: back to the owner, which
+                } else if !self.relay_write(&sid, &Encoded::new(&packet))
+                    && target.is_some()
+                    && !bounced
+                    && !volatile
+                    && self
+                        .cluster
+                        .borrow()
+                        .remote
+                        .get(&sid)
+                        .is_some_and(|r| r.owner == from)
+                {
+                    // Sent by the owner to a relay here that has just closed: back to the
+                    // owner (once: a bounced message is never bounced again), which
                     // buffers it for the session's next request.
-                    if !volatile {
-                        self.send_to_owner(&sid, &packet, false, &from);
-                    }
+                    let msg = Message::DispatchRemote {
+                        sid: sid.as_str().to_owned(),
+                        packet,
+                        volatile: false,
+                    };
+                    let to = quoted(&from);
+                    self.srv
+                        .store
+                        .publish(&msg, &[("target", &to), ("bounced", "true")]);
                 }
             }
             Message::MessageRemote { packet, .. } => {
