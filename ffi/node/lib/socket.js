@@ -94,10 +94,15 @@ class Socket extends EventEmitter {
       this.namespace._broadcast(flags.room, [this.id], json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile);
       return this;
     }
-    if (typeof fn === 'function') this.manager._warnOnce('send-ack',
-      'sio09: an ack callback on send()/json.send() is not supported by libsio09 (ABI request filed); the message is sent without it');
     if (!this._native) return this;
     const h = this.manager._h();
+    if (typeof fn === 'function') {
+      // 0.9: `3:N::data` / `4:N::json`, the client acks automatically, fn runs then.
+      const token = this.manager._addAck(this, fn);
+      const r = addon.sendAck(h, this._native, text, token, json ? 1 : 0);
+      if (r !== R.OK) this.manager._dropAck(this, token);
+      return this;
+    }
     const v = flags.volatile ? F_VOLATILE : 0;
     if (json) addon.json(h, this._native, text, v);
     else addon.send(h, this._native, text, v);

@@ -39,7 +39,7 @@
   X(sio_emit) X(sio_send) X(sio_json) X(sio_emit_with_ack) X(sio_ack) X(sio_broadcast)     \
   X(sio_join) X(sio_leave) X(sio_disconnect) X(sio_client_set) X(sio_client_get)           \
   X(sio_client_has) X(sio_client_del) X(sio_authorize_reply) X(sio_clients)                \
-  X(sio_socket_lookup)
+  X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack)
 
 #define DECLARE_PTR(name) static __typeof__(name) *p_##name;
 SIO_FUNCS(DECLARE_PTR)
@@ -690,6 +690,24 @@ static napi_value js_emit_ack(napi_env env, napi_callback_info info) {
   return num(env, r);
 }
 
+/* sendAck(h, socket, text, token, json): send()/json.send() with an ack callback. */
+static napi_value js_send_ack(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  GET_SOCK(1, sock);
+  uint64_t token;
+  if (!get_u64(env, argv[3], &token)) return throw_type(env, "sendAck: token");
+  uint32_t json = 0;
+  if (!is_nullish(env, argv[4]) && !get_u32(env, argv[4], &json)) return throw_type(env, "sendAck: json");
+  str_arg text;
+  if (!get_str(env, argv[2], &text, false)) return throw_type(env, "sendAck: data must be a string");
+  sio_result r = json ? p_sio_json_with_ack(h->srv, sock, text.ptr, text.len, token)
+                      : p_sio_send_with_ack(h->srv, sock, text.ptr, text.len, token);
+  free_str(&text);
+  return num(env, r);
+}
+
 static napi_value js_ack(napi_env env, napi_callback_info info) {
   ARGS(4);
   host *h = get_host(env, argv[0]);
@@ -903,6 +921,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     FN("send", js_send),
     FN("json", js_json),
     FN("emitAck", js_emit_ack),
+    FN("sendAck", js_send_ack),
     FN("ack", js_ack),
     FN("broadcast", js_broadcast),
     FN("join", js_join),

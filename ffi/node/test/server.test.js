@@ -86,6 +86,16 @@ test('server emit with ack callback, json.send, volatile, disconnect reasons', T
 
     sock.json.send({ a: [1, 2] });
     await c.waitFor('4:::{"a":[1,2]}');
+
+    // send(data, fn) / json.send(data, fn): plain-id packets, fn runs on the client's ack
+    const sent = new Promise((resolve) => sock.send('hey', (...a) => resolve(a)));
+    const msg = await c.waitFor((p) => /^3:\d+::hey$/.test(p));
+    await c.post([`6:::${/^3:(\d+)/.exec(msg)[1]}`]);
+    assert.deepEqual(await sent, []);
+    const jsent = new Promise((resolve) => sock.json.send({ b: 1 }, (...a) => resolve(a)));
+    const jmsg = await c.waitFor((p) => /^4:\d+::\{"b":1\}$/.test(p));
+    await c.post([`6:::${/^4:(\d+)/.exec(jmsg)[1]}`]);
+    assert.deepEqual(await jsent, []);
     sock.volatile.emit('v', 1); // may or may not arrive; must not throw
     sock.send('after');
     await c.waitFor('3:::after');

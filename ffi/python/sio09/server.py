@@ -236,6 +236,20 @@ class Socket:
         a = dumps_args(args).encode("utf-8")
         return self.server._cmd("sio_emit", self.handle, n, len(n), a, len(a), flags)
 
+    def _emit_encoded(self, batch: list[tuple[bytes, bytes]], flags: int = 0) -> int:
+        """Emit pre-encoded (name, args JSON) pairs with back-to-back library calls (no
+        Python work between them, so a polling flush rarely splits them); how many went."""
+        lib, ptr, h = self.server._lib, self.server._ptr, self.handle
+        if ptr is None:
+            return 0
+        sent = 0
+        for n, a in batch:
+            rc = lib.sio_emit(ptr, h, n, len(n), a, len(a), flags)
+            if rc != 0:
+                break
+            sent += 1
+        return sent
+
     def _send(self, text: str, flags: int) -> bool:
         t = str(text).encode("utf-8")
         return self.server._cmd("sio_send", self.handle, t, len(t), flags)

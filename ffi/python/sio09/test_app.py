@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from . import Server, SioError
+from ._json import dumps
 
 NAMESPACES = ["", "/chat", "/vip", "/private", "/broken"]
 MAX_EMIT_MANY = 100_000
@@ -30,7 +31,6 @@ def _query_flag(hs: dict, key: str) -> bool:
 def _room_name(v: Any) -> str:
     """A room name from an event argument (as the Rust test app: strings as they are, null
     as '', anything else as its JSON text)."""
-    from ._json import dumps
     if isinstance(v, str):
         return v
     if v is None:
@@ -142,9 +142,11 @@ def install_handlers(io: Server, name: str) -> None:
         # JavaScript's `for (i = 0; i < n; i++)`: ceil(n) iterations for a positive number
         ok = isinstance(n, (int, float)) and not isinstance(n, bool) and n > 0 and n == n
         count = min(math.ceil(n), MAX_EMIT_MANY) if ok and n != float("inf") else (MAX_EMIT_MANY if ok else 0)
-        for i in range(count):
-            if not socket.emit("seq", i, tag):
-                break
+        # encode first, then emit back to back: the packets of one handler travel together
+        # (a sync host writes them all before any poll can be answered)
+        name = b"seq"
+        tag_json = dumps(tag)
+        socket._emit_encoded([(name, f"[{i},{tag_json}]".encode()) for i in range(count)])
 
     @nsp.on("emit-later")
     def emit_later(socket, ms, data):
