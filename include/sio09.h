@@ -663,6 +663,30 @@ sio_result sio_broadcast(struct sio_server *srv,
                          uint32_t flags);
 
 /*
+ Send one packet to session `sid` (a NUL-terminated session id string) on namespace
+ `nsp`, wherever the session lives — on this server or, with a Redis store, on another
+ node of the cluster (0.9's `io.sockets.socket(id).emit(…)` for a socket the host has
+ no socket id for). `packet`, `name`, `data` and `flags` as in `sio_broadcast`. Dropped
+ silently when no such session exists anywhere. Inputs are copied. ANY THREAD.
+ Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id, kind or JSON),
+ `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` NUL-terminated; `name`/`data` readable for their
+ lengths (`name` may be NULL unless EVENT).
+ */
+SIO_DECL
+sio_result sio_emit_to_sid(struct sio_server *srv,
+                           uint32_t nsp,
+                           const char *sid,
+                           uint32_t packet,
+                           const char *name,
+                           size_t name_len,
+                           const char *data,
+                           size_t len,
+                           uint32_t flags);
+
+/*
  The session ids in namespace `nsp` (or its room `room`; NULL or "" = all) on every
  shard, as a NUL-terminated JSON array of strings, into `buf` (`len` bytes,
  caller-owned); `*out_n` = length without the NUL (`SIO_E_BUFFER_TOO_SMALL`: `*out_n` =

@@ -145,9 +145,13 @@ class Node {
     const env = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('SIO_') && k !== 'SIO_IO_DRIVER') delete env[k];
     Object.assign(env, { PORT: String(this.port), SIO_STORE: this.redisUrl, SIO_LOG_LEVEL: '1' }, this.extraEnv);
-    const cmd = this.kind === 'reference'
-      ? [process.execPath, [path.join(ROOT, 'reference-app.js')]]
-      : [sio09Bin(), ['--app', 'test']];
+    const cmd = {
+      reference: [process.execPath, [path.join(ROOT, 'reference-app.js')]],
+      // the same unchanged app on sio09's Node.js module (needs the addon built and
+      // SIO09_LIB or target/release/libsio09.so)
+      'node-module': [process.execPath, [path.join(ROOT, '..', 'ffi', 'node', 'bin', 'sio-app.js')]],
+      sio09: [sio09Bin(), ['--app', 'test']],
+    }[this.kind];
     this.child = track(spawn(cmd[0], cmd[1], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     await waitPort(this.port, this.child, `${this.kind} node`);
     return this;

@@ -2,7 +2,7 @@
 //! list, and session id → socket id lookups.
 
 use crate::boundary::*;
-use crate::commands::{json_array, SIO_F_VOLATILE};
+use crate::commands::{json_array, json_value, SIO_F_VOLATILE};
 use crate::result::*;
 use crate::server::*;
 use std::ffi::c_char;
@@ -87,6 +87,69 @@ pub unsafe extern "C" fn sio_broadcast(
             _ => return SIO_E_INVALID_PARAM,
         }
         SIO_OK
+    })
+}
+
+/// Send one packet to session `sid` (a NUL-terminated session id string) on namespace
+/// `nsp`, wherever the session lives — on this server or, with a Redis store, on another
+/// node of the cluster (0.9's `io.sockets.socket(id).emit(…)` for a socket the host has
+/// no socket id for). `packet`, `name`, `data` and `flags` as in `sio_broadcast`. Dropped
+/// silently when no such session exists anywhere. Inputs are copied. ANY THREAD.
+/// Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id, kind or JSON),
+/// `SIO_E_STATE`, `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` NUL-terminated; `name`/`data` readable for their
+/// lengths (`name` may be NULL unless EVENT).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sio_emit_to_sid(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+    packet: u32,
+    name: *const c_char,
+    name_len: usize,
+    data: *const c_char,
+    len: usize,
+    flags: u32,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let (s, sid, name, data) = tri!((|| unsafe {
+            Ok::<_, sio_result>((
+                server(srv)?,
+                opt_cstr(sid)?,
+                text(name, name_len)?,
+                text(data, len)?,
+            ))
+        })());
+        let Some(sid) = sid else {
+            return SIO_E_INVALID_PARAM;
+        };
+        let r = tri!(s.running());
+        let Some(nsp_name) = r.embed.namespace_name(nsp as usize) else {
+            return SIO_E_NOT_FOUND;
+        };
+        use sio09_core::protocol::packet::{encode_event, encode_json, encode_message, MessageId};
+        let mut out = String::new();
+        match packet {
+            SIO_PK_EVENT => {
+                tri!(json_array(data));
+                encode_event(&mut out, MessageId::None, nsp_name, name, data);
+            }
+            SIO_PK_MESSAGE => encode_message(&mut out, MessageId::None, nsp_name, data),
+            SIO_PK_JSON => {
+                tri!(json_value(data));
+                encode_json(&mut out, MessageId::None, nsp_name, data);
+            }
+            _ => return SIO_E_INVALID_PARAM,
+        }
+        if r.embed.unicast_text(sid, &out, flags & SIO_F_VOLATILE != 0) {
+            SIO_OK
+        } else {
+            SIO_E_INVALID_PARAM
+        }
     })
 }
 

@@ -108,27 +108,8 @@ fn main() -> ExitCode {
         App::Test => IpAddr::from([127, 0, 0, 1]),
         App::Demo => IpAddr::from([0, 0, 0, 0]),
     });
-    let store = match &cfg.store {
-        sio09::config::StoreSpec::Redis { url } => {
-            match sio09::RedisStore::connect_urls(&sio09::store::RedisUrls {
-                store: url.clone(),
-                publish: cfg.redis_pub.clone(),
-                subscribe: cfg.redis_sub.clone(),
-                client: cfg.redis_client.clone(),
-            }) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    eprintln!("sio09: store: {e}");
-                    return ExitCode::from(1);
-                }
-            }
-        }
-        sio09::config::StoreSpec::Memory => None,
-    };
+    // The `store` option (memory, or a Redis URL) is applied by `listen`.
     let mut io = Server::with_config(cfg);
-    if let Some(s) = store {
-        io.store(std::sync::Arc::new(s));
-    }
     match cli.app {
         App::Test => sio09::apps::test_app::install(&mut io),
         App::Demo => sio09::apps::chat::install(&mut io),
@@ -137,7 +118,7 @@ fn main() -> ExitCode {
     let handle = match io.listen(SocketAddr::new(host, cli.port)) {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("sio09: cannot listen on {host}:{}: {e}", cli.port);
+            eprintln!("sio09: cannot start on {host}:{}: {e}", cli.port);
             return ExitCode::from(1);
         }
     };

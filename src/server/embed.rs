@@ -296,6 +296,19 @@ impl ServerHandle {
 }
 
 impl EmbedHandle {
+    /// Write an already encoded packet (`text`) to session `sid` wherever it lives: a
+    /// shard of this node or, with a shared store, another node of the cluster (0.9's
+    /// `io.sockets.socket(id).emit` for a socket the host has no handle for). False when
+    /// `sid` is not a session id.
+    pub fn unicast_text(&self, sid: &str, text: &str, volatile: bool) -> bool {
+        let Some(sid) = Sid::parse(sid) else {
+            return false;
+        };
+        self.inner
+            .unicast(sid, crate::session::Encoded::new(text), volatile);
+        true
+    }
+
     /// Number of shards.
     pub fn shard_count(&self) -> usize {
         self.inner.shard_count()

@@ -153,7 +153,8 @@ pub struct Server {
     authorization: Option<AuthFn>,
     authorization_async: Option<embed::AsyncAuthFn>,
     fallback: Option<FallbackFn>,
-    store: Arc<dyn Store>,
+    /// Set with [`Server::store`]; `None`: made from the `store` option at start.
+    store: Option<Arc<dyn Store>>,
     client_handler: Option<crate::assets::ClientHandler>,
 }
 
@@ -177,7 +178,7 @@ impl Server {
             authorization: None,
             authorization_async: None,
             fallback: None,
-            store: Arc::new(MemoryStore::new()),
+            store: None,
             client_handler: None,
         }
     }
@@ -280,9 +281,11 @@ impl Server {
         self
     }
 
-    /// Replace the store (default: [`MemoryStore`]).
+    /// Replace the store. Without this call the `store` option decides at start:
+    /// [`MemoryStore`] (`memory`, the default) or a [`crate::RedisStore`] connected to the
+    /// `store` URL (with `redis client`/`redis pub`/`redis sub`).
     pub fn store(&mut self, store: Arc<dyn Store>) -> &mut Self {
-        self.store = store;
+        self.store = Some(store);
         self
     }
 
@@ -294,6 +297,24 @@ impl Server {
     /// Start the shards, listening on `addr` when given (else adopt-only, see
     /// [`Server::start_adopt_only`]).
     pub(crate) fn start_with(self, addr: Option<SocketAddr>) -> std::io::Result<ServerHandle> {
+        let store: Arc<dyn Store> = match self.store {
+            Some(s) => s,
+            None => match &self.config.store {
+                crate::config::StoreSpec::Memory => Arc::new(MemoryStore::new()),
+                crate::config::StoreSpec::Redis { url } => {
+                    let urls = crate::store::RedisUrls {
+                        store: url.clone(),
+                        publish: self.config.redis_pub.clone(),
+                        subscribe: self.config.redis_sub.clone(),
+                        client: self.config.redis_client.clone(),
+                    };
+                    Arc::new(
+                        crate::RedisStore::connect_urls(&urls)
+                            .map_err(|e| std::io::Error::other(format!("store: {e}")))?,
+                    )
+                }
+            },
+        };
         let nsp_index = self
             .namespaces
             .iter()
@@ -314,8 +335,8 @@ impl Server {
             authorization: self.authorization,
             authorization_async: self.authorization_async,
             fallback: self.fallback,
-            node: self.store.node_id(),
-            store: self.store,
+            node: store.node_id(),
+            store,
             shards: OnceLock::new(),
             transport_names,
             origins,

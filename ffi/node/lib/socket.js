@@ -94,7 +94,7 @@ class Socket extends EventEmitter {
       this.namespace._broadcast(flags.room, [this.id], json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile);
       return this;
     }
-    if (!this._native) return this;
+    if (!this._native) return this._remote(json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile);
     const h = this.manager._h();
     if (typeof fn === 'function') {
       // 0.9: `3:N::data` / `4:N::json`, the client acks automatically, fn runs then.
@@ -120,7 +120,7 @@ class Socket extends EventEmitter {
       this.namespace._broadcast(flags.room, [this.id], PK.EVENT, name, json, flags.volatile);
       return this;
     }
-    if (!this._native) return this;
+    if (!this._native) return this._remote(PK.EVENT, name, json, flags.volatile);
     const h = this.manager._h();
     if (fn) {
       const token = this.manager._addAck(this, fn);
@@ -129,6 +129,16 @@ class Socket extends EventEmitter {
     } else {
       addon.emit(h, this._native, name, json, flags.volatile ? F_VOLATILE : 0);
     }
+    return this;
+  }
+
+  // A socket of a session this module has no connection for (on another node of a
+  // RedisStore cluster, as 0.9's `io.sockets.socket(id)` allowed): the library routes the
+  // packet to wherever the session lives; acks are not available there.
+  _remote(packet, name, data, volatile) {
+    const nsp = this.namespace && this.namespace._nsp;
+    if (nsp === null || nsp === undefined || !this.manager._started) return this;
+    addon.emitToSid(this.manager._h(), nsp, this.id, packet, name, data, volatile ? F_VOLATILE : 0);
     return this;
   }
 

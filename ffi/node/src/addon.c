@@ -39,7 +39,7 @@
   X(sio_emit) X(sio_send) X(sio_json) X(sio_emit_with_ack) X(sio_ack) X(sio_broadcast)     \
   X(sio_join) X(sio_leave) X(sio_disconnect) X(sio_client_set) X(sio_client_get)           \
   X(sio_client_has) X(sio_client_del) X(sio_authorize_reply) X(sio_clients)                \
-  X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack)
+  X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack) X(sio_emit_to_sid)
 
 #define DECLARE_PTR(name) static __typeof__(name) *p_##name;
 SIO_FUNCS(DECLARE_PTR)
@@ -772,6 +772,32 @@ static napi_value js_broadcast(napi_env env, napi_callback_info info) {
   return num(env, r);
 }
 
+/* emitToSid(h, nsp, sid, packet, name|null, data, flags): a packet for a session the host
+   has no socket id for (another node of the cluster). */
+static napi_value js_emit_to_sid(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t nsp, packet, flags = 0;
+  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "emitToSid: nsp");
+  if (!get_u32(env, argv[3], &packet)) return throw_type(env, "emitToSid: packet type");
+  if (!is_nullish(env, argv[6]) && !get_u32(env, argv[6], &flags)) return throw_type(env, "emitToSid: flags");
+  str_arg sid, name, data;
+  bool ok = get_str(env, argv[2], &sid, false);
+  bool ok2 = ok && get_str(env, argv[4], &name, true);
+  bool ok3 = ok2 && get_str(env, argv[5], &data, false);
+  sio_result r = SIO_E_INVALID_PARAM;
+  if (ok3) {
+    r = p_sio_emit_to_sid(h->srv, nsp, sid.ptr, packet, name.ptr, name.null ? 0 : name.len,
+                          data.ptr, data.len, flags);
+    free_str(&data);
+  }
+  if (ok2) free_str(&name);
+  if (ok) free_str(&sid);
+  if (!ok3) return throw_type(env, "emitToSid: sid/data must be strings, name a string or null");
+  return num(env, r);
+}
+
 static napi_value room_op(napi_env env, napi_callback_info info, int leave) {
   ARGS(3);
   host *h = get_host(env, argv[0]);
@@ -922,6 +948,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     FN("json", js_json),
     FN("emitAck", js_emit_ack),
     FN("sendAck", js_send_ack),
+    FN("emitToSid", js_emit_to_sid),
     FN("ack", js_ack),
     FN("broadcast", js_broadcast),
     FN("join", js_join),

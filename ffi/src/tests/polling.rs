@@ -189,5 +189,46 @@ fn message_and_json_with_ack_report_the_clients_ack() {
     }
     acks.sort();
     assert_eq!(acks, vec![(77, "[]".to_owned()), (78, "[]".to_owned())]);
+    // A packet addressed by session id string (no socket id needed).
+    let args = "[\"by-sid\"]";
+    unsafe {
+        assert_eq!(
+            crate::rooms::sio_emit_to_sid(
+                srv,
+                0,
+                c(&sid).as_ptr(),
+                crate::rooms::SIO_PK_EVENT,
+                c("d").as_ptr(),
+                1,
+                args.as_ptr().cast(),
+                args.len(),
+                0
+            ),
+            SIO_OK
+        );
+        assert_eq!(
+            crate::rooms::sio_emit_to_sid(
+                srv,
+                0,
+                c("bad/id").as_ptr(),
+                crate::rooms::SIO_PK_EVENT,
+                c("d").as_ptr(),
+                1,
+                args.as_ptr().cast(),
+                args.len(),
+                0
+            ),
+            SIO_E_INVALID_PARAM
+        );
+    }
+    let mut got = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !got.contains("by-sid") && Instant::now() < deadline {
+        got.push_str(&poll(port, &sid));
+    }
+    assert!(
+        got.contains("5:::{\"name\":\"d\",\"args\":[\"by-sid\"]}"),
+        "{got:?}"
+    );
     stop_and_free(srv);
 }
