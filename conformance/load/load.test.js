@@ -1,7 +1,8 @@
 'use strict';
 // Load: 500 concurrent raw websocket clients in one room, each sends 20 numbered
 // broadcast-room events; every client must receive every peer's 20 events exactly once and
-// in per-sender order. Fails after 60 s of traffic.
+// in per-sender order. Fails after 120 s of traffic (the reference needs ~45 s on a quiet
+// 2-core machine; sio09 ~6 s).
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -12,7 +13,7 @@ const { handshake } = require('../lib/http');
 const CLIENTS = Number(process.env.LOAD_CLIENTS || 500);
 const EVENTS = Number(process.env.LOAD_EVENTS || 20);
 const ROOM = 'load';
-const TRAFFIC_LIMIT_MS = Number(process.env.LOAD_LIMIT_MS || 60000);
+const TRAFFIC_LIMIT_MS = Number(process.env.LOAD_LIMIT_MS || 120000);
 
 let target;
 before(async () => { target = await startTarget(); });
