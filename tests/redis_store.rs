@@ -54,6 +54,24 @@ impl RedisServer {
             .expect("connection")
     }
 
+    /// Wait until `n` subscribers listen on `dispatch` (every node's subscriber is ready).
+    fn wait_subscribers(&self, n: i64) {
+        let mut c = self.conn();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (_, got): (String, i64) = redis::cmd("PUBSUB")
+                .arg("NUMSUB")
+                .arg("dispatch")
+                .query(&mut c)
+                .expect("numsub");
+            if got >= n {
+                return;
+            }
+            assert!(Instant::now() < deadline, "subscribers not ready ({got})");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn stop(mut self) -> u16 {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -194,20 +212,7 @@ fn room_broadcasts_cross_nodes_once() {
         clients.push(ws);
     }
     // Both nodes' subscribers must be listening before the first publish.
-    let mut c = redis_srv.conn();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, n): (String, i64) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg("dispatch")
-            .query(&mut c)
-            .expect("numsub");
-        if n >= 2 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "subscribers not ready ({n})");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    redis_srv.wait_subscribers(2);
     clients[1].send(r#"5:::{"name":"to-room","args":["r","x"]}"#);
     for ws in clients.iter_mut() {
         assert_eq!(
@@ -275,20 +280,7 @@ fn client_data_and_pub_sub_can_live_on_separate_redis_servers() {
     assert_eq!(on(&data).as_deref(), Some(r#""v""#));
     assert_eq!(on(&bus), None);
     // Both subscribers listen on the bus server, not on the data server.
-    let mut c = bus.conn();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, n): (String, i64) = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
-            .arg("dispatch")
-            .query(&mut c)
-            .expect("numsub");
-        if n >= 2 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "subscribers not ready ({n})");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    bus.wait_subscribers(2);
     b.send(r#"5:::{"name":"emit-all","args":["x"]}"#);
     assert_eq!(
         a.text().as_deref(),
