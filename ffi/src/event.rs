@@ -93,8 +93,32 @@ impl OwnedEvent {
 /// The queue the shards push to and the host drains, with an eventfd readable exactly
 /// while the queue is non-empty (or after a wake).
 pub(crate) struct EventQueue {
-    q: Mutex<VecDeque<OwnedEvent>>,
+    q: Mutex<Inner>,
     fd: RawFd,
+}
+
+/// The queue and the bookkeeping of POST barriers (see [`EventQueue::barrier`]).
+#[derive(Default)]
+struct Inner {
+    q: VecDeque<OwnedEvent>,
+    /// Events ever pushed.
+    pushed: u64,
+    /// Events ever handed to the host.
+    taken: u64,
+    /// Events the host has finished with (it came back for more after taking them).
+    handled: u64,
+    /// Barriers: resolved when `handled` reaches the count.
+    waiters: Vec<(u64, flume::Sender<()>)>,
+}
+
+impl Inner {
+    /// The host came back: everything taken before is handled.
+    fn mark_handled(&mut self) {
+        self.handled = self.taken;
+        let handled = self.handled;
+        // Dropping a sender wakes its receiver.
+        self.waiters.retain(|(n, _)| *n > handled);
+    }
 }
 
 impl EventQueue {
@@ -106,7 +130,7 @@ impl EventQueue {
             return Err(std::io::Error::last_os_error());
         }
         Ok(EventQueue {
-            q: Mutex::new(VecDeque::new()),
+            q: Mutex::new(Inner::default()),
             fd,
         })
     }
@@ -116,7 +140,7 @@ impl EventQueue {
         self.fd
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<OwnedEvent>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the deque inconsistent.
         self.q.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -136,22 +160,51 @@ impl EventQueue {
 
     /// Queue an event (any thread).
     pub fn push(&self, ev: OwnedEvent) {
-        let mut q = self.lock();
-        let was_empty = q.is_empty();
-        q.push_back(ev);
+        let mut i = self.lock();
+        let was_empty = i.q.is_empty();
+        i.q.push_back(ev);
+        i.pushed += 1;
         if was_empty {
             self.signal();
         }
     }
 
-    /// Move up to `max` events into `out`; the fd is reset when the queue drains.
-    pub fn drain(&self, max: usize, out: &mut Vec<OwnedEvent>) {
-        let mut q = self.lock();
-        let n = max.min(q.len());
-        out.extend(q.drain(..n));
-        if q.is_empty() {
-            self.reset();
+    /// A receiver that completes once the host has handled every event pushed so far
+    /// (it took them and came back for more), or `None` when it already has. Used to hold
+    /// a polling POST's answer until the host ran its handlers (any thread).
+    pub fn barrier(&self) -> Option<flume::Receiver<()>> {
+        let mut i = self.lock();
+        if i.pushed <= i.handled {
+            return None;
         }
+        let (tx, rx) = flume::bounded(1);
+        let n = i.pushed;
+        i.waiters.push((n, tx));
+        Some(rx)
+    }
+
+    /// Move up to `max` events into `out`; the fd is reset when the queue drains, unless
+    /// a barrier waits for the events just taken (the host is then woken once more, and
+    /// that call marks them handled).
+    pub fn drain(&self, max: usize, out: &mut Vec<OwnedEvent>) {
+        let mut i = self.lock();
+        i.mark_handled();
+        let n = max.min(i.q.len());
+        out.extend(i.q.drain(..n));
+        i.taken += n as u64;
+        if i.q.is_empty() {
+            let taken = i.taken;
+            if i.waiters.iter().any(|(w, _)| *w <= taken) {
+                self.signal();
+            } else {
+                self.reset();
+            }
+        }
+    }
+
+    /// The host finished with everything it took (callback mode: after the callbacks).
+    pub fn handled_all(&self) {
+        self.lock().mark_handled();
     }
 }
 

@@ -127,6 +127,7 @@ pub unsafe extern "C" fn sio_server_dispatch(
         }));
         let n = batch.len();
         drop(batch);
+        s.shared.queue.handled_all();
         s.in_callback.store(false, Ordering::Release);
         if r.is_err() {
             return SIO_E_PANIC;

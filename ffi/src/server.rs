@@ -88,6 +88,10 @@ impl sio_server {
         });
         let mut server = Server::new();
         crate::handlers::install(server.sockets(), 0, shared.clone());
+        // A polling POST is answered once the host handled its events (0.9 answered after
+        // its handlers ran, so their replies were queued before the client's next GET).
+        let barrier_shared = shared.clone();
+        server.post_barrier(Arc::new(move || barrier_shared.queue.barrier()));
         Ok(sio_server {
             shared,
             builder: Mutex::new(Some(Builder {

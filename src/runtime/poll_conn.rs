@@ -143,6 +143,11 @@ pub(crate) async fn transport_request(
             if let Some(text) = post_text(name, body) {
                 debug!("{name} received data packet {text}");
                 st.post_packets(sid, &text);
+                // An embedding host handles the packets on its own thread: answer the POST
+                // once it did (or after 1 s), as 0.9 answered after its handlers ran.
+                if let Some(rx) = st.srv.post_barrier.as_ref().and_then(|b| b()) {
+                    let _ = monoio::time::timeout(Duration::from_secs(1), rx.recv_async()).await;
+                }
             }
         }
         return true;

@@ -55,6 +55,12 @@ pub struct AppResponse {
     pub body: Vec<u8>,
 }
 
+/// For hosts whose handlers run later on their own thread (the C ABI): called after the
+/// packets of a polling POST were handed to the handlers; a receiver returned is awaited
+/// (at most 1 s) before the POST is answered, so that, as in 0.9, the packets the handlers
+/// sent in reply are queued before the client's next request can arrive.
+pub type PostBarrier = Arc<dyn Fn() -> Option<flume::Receiver<()>> + Send + Sync>;
+
 /// Handler for requests outside the resource.
 pub type FallbackFn = Arc<dyn Fn(&AppRequest<'_>) -> AppResponse + Send + Sync>;
 
@@ -65,6 +71,7 @@ pub(crate) struct ServerInner {
     pub nsp_index: HashMap<String, usize>,
     pub authorization: Option<AuthFn>,
     pub authorization_async: Option<embed::AsyncAuthFn>,
+    pub post_barrier: Option<PostBarrier>,
     pub fallback: Option<FallbackFn>,
     pub store: Arc<dyn Store>,
     /// This node's cluster id when the store is shared with other nodes (RedisStore);
@@ -152,6 +159,7 @@ pub struct Server {
     namespaces: Vec<Namespace>,
     authorization: Option<AuthFn>,
     authorization_async: Option<embed::AsyncAuthFn>,
+    post_barrier: Option<PostBarrier>,
     fallback: Option<FallbackFn>,
     /// Set with [`Server::store`]; `None`: made from the `store` option at start.
     store: Option<Arc<dyn Store>>,
@@ -177,6 +185,7 @@ impl Server {
             namespaces: vec![Namespace::new("")],
             authorization: None,
             authorization_async: None,
+            post_barrier: None,
             fallback: None,
             store: None,
             client_handler: None,
@@ -281,6 +290,12 @@ impl Server {
         self
     }
 
+    /// Set the [`PostBarrier`] (embedding hosts).
+    pub fn post_barrier(&mut self, f: PostBarrier) -> &mut Self {
+        self.post_barrier = Some(f);
+        self
+    }
+
     /// Replace the store. Without this call the `store` option decides at start:
     /// [`MemoryStore`] (`memory`, the default) or a [`crate::RedisStore`] connected to the
     /// `store` URL (with `redis client`/`redis pub`/`redis sub`).
@@ -334,6 +349,7 @@ impl Server {
             nsp_index,
             authorization: self.authorization,
             authorization_async: self.authorization_async,
+            post_barrier: self.post_barrier,
             fallback: self.fallback,
             node: store.node_id(),
             store,
