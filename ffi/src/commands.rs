@@ -196,19 +196,8 @@ pub unsafe extern "C" fn sio_send_with_ack(
     len: usize,
     token: u64,
 ) -> sio_result {
-    ffi_boundary!({
-        // SAFETY: caller's contract.
-        let (s, t) = tri!((|| unsafe {
-            Ok::<_, sio_result>((server(srv)?, text(text_ptr, len)?))
-        })());
-        let t = t.to_owned();
-        let shared = s.shared.clone();
-        on_socket(s, socket, move |sock| {
-            sock.send_with_ack(&t, move |sock, reply| {
-                ack_event(&shared, socket, token, sock, reply)
-            })
-        })
-    })
+    // SAFETY: caller's contract, passed on.
+    ffi_boundary!({ unsafe { message_with_ack(srv, socket, text_ptr, len, token, false) } })
 }
 
 /// Send a JSON message asking for the client's automatic ack (`4:N::json`, 0.9's
@@ -225,19 +214,39 @@ pub unsafe extern "C" fn sio_json_with_ack(
     len: usize,
     token: u64,
 ) -> sio_result {
-    ffi_boundary!({
-        // SAFETY: caller's contract.
-        let (s, j) = tri!((|| unsafe {
-            Ok::<_, sio_result>((server(srv)?, text(json, len)?))
-        })());
-        tri!(json_value(j));
-        let j = j.to_owned();
-        let shared = s.shared.clone();
-        on_socket(s, socket, move |sock| {
-            sock.json_raw_with_ack(&j, move |sock, reply| {
-                ack_event(&shared, socket, token, sock, reply)
-            })
-        })
+    // SAFETY: caller's contract, passed on.
+    ffi_boundary!({ unsafe { message_with_ack(srv, socket, json, len, token, true) } })
+}
+
+/// The body of `sio_send_with_ack` (`json` false: a `3` packet) and `sio_json_with_ack`
+/// (`json` true: a `4` packet, `data` checked to be one JSON value).
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `data` readable for `len` bytes.
+unsafe fn message_with_ack(
+    srv: *mut sio_server,
+    socket: u64,
+    data: *const c_char,
+    len: usize,
+    token: u64,
+    json: bool,
+) -> sio_result {
+    // SAFETY: caller's contract.
+    let (s, d) = tri!((|| unsafe {
+        Ok::<_, sio_result>((server(srv)?, text(data, len)?))
+    })());
+    if json {
+        tri!(json_value(d));
+    }
+    let d = d.to_owned();
+    let shared = s.shared.clone();
+    on_socket(s, socket, move |sock| {
+        let done = move |sock: &Socket, reply| ack_event(&shared, socket, token, sock, reply);
+        if json {
+            sock.json_raw_with_ack(&d, done)
+        } else {
+            sock.send_with_ack(&d, done)
+        }
     })
 }
 
