@@ -475,6 +475,9 @@ impl Session {
     /// The namespace state at `idx`, created on demand.
     pub fn nsp(&mut self, idx: usize) -> &mut NspState {
         if self.nsps.len() <= idx {
+            // Exact: a session is usually in one namespace; `resize_with` alone would
+            // reserve four states (160 bytes) per idle session.
+            self.nsps.reserve_exact(idx + 1 - self.nsps.len());
             self.nsps.resize_with(idx + 1, NspState::default);
         }
         &mut self.nsps[idx]

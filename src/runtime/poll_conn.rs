@@ -71,6 +71,13 @@ pub(crate) async fn session_known(st: &Rc<ShardState>, sid: &Sid) -> bool {
     if st.srv.node.is_none() {
         return false;
     }
+    // Boxed: the timer future is large, and every connection task that awaits this
+    // would otherwise carry its size for the connection's whole life.
+    Box::pin(wait_for_session(st, *sid)).await
+}
+
+async fn wait_for_session(st: &Rc<ShardState>, sid: Sid) -> bool {
+    let sid = &sid;
     for _ in 0..25 {
         monoio::time::sleep(Duration::from_millis(20)).await;
         if st.knows_session(sid) {

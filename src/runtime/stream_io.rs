@@ -68,7 +68,8 @@ impl Flusher {
         if self.frames.is_empty() {
             return true;
         }
-        let ok = if self.frames.len() == 1 {
+        let single = self.frames.len() == 1;
+        let ok = if single {
             match self.frames.pop() {
                 Some(f) => self.wr.write_all(f).await.0.is_ok(),
                 None => true,
@@ -85,7 +86,9 @@ impl Flusher {
             }
             r.is_ok()
         };
-        if self.frames.capacity() > KEEP_FRAMES {
+        if single || self.frames.capacity() > KEEP_FRAMES {
+            // Keep the vector only while frames come in batches; a connection that
+            // writes one frame at a time (idle: heartbeats) holds none between writes.
             self.frames = Vec::new();
         }
         if !ok {

@@ -10,16 +10,16 @@ use crate::session::StreamOutlet;
 use crate::sid::Sid;
 use crate::transport::websocket::{self as ws, FrameDecoder, UpgradeRequest, WsError, WsEvent};
 use bytes::{Bytes, BytesMut};
-use monoio::io::{AsyncWriteRentExt, Splitable};
+use monoio::io::{AsyncWriteRentExt, OwnedReadHalf, Splitable};
 use monoio::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
 
 /// Smallest read: what an idle connection holds while its read is pending (a heartbeat
-/// reply is 9 bytes, a typical event well under 256).
-const MIN_READ: usize = 256;
-/// An empty read buffer larger than this is released between reads.
+/// reply is a 15-byte frame; busier connections grow their reads, see `read_hint`).
+const MIN_READ: usize = 64;
+/// An empty read buffer larger than this is always released between reads.
 const IDLE_KEEP: usize = 1024;
 /// Largest single growth of the read buffer while a big frame arrives.
 const MAX_READ_RESERVE: usize = 1 << 20;
@@ -77,7 +77,7 @@ pub(crate) async fn run(
     }
     drop(key);
     let outlet = StreamOutlet::new(name);
-    let mut fl = Flusher::new(wr, fd);
+    let fl = Flusher::new(wr, fd);
     let opened = match sid {
         Some(s) => {
             crate::runtime::poll_conn::session_known(&st, &s).await && st.open_ws(s, outlet.clone())
@@ -92,28 +92,76 @@ pub(crate) async fn run(
         Box::pin(fl.finish(&outlet)).await;
         return;
     };
-    let mut read_hint = MIN_READ;
     if buf.is_empty() {
         buf = BytesMut::new();
     }
-    let mut dec =
+    let dec =
         FrameDecoder::new(usize::try_from(st.srv.config.destroy_buffer_size).unwrap_or(usize::MAX));
+    // The open connection becomes a task of its own holding only what it needs: this
+    // set-up future (request bytes, key, timers) ends here instead of riding along.
+    let conn = WsConn {
+        st: st.clone(),
+        outlet,
+        fl,
+        dec,
+        buf,
+        rd: Some(rd),
+        sid,
+        name,
+    };
+    st.spawn(pump(conn));
+}
+
+/// What an open websocket connection holds for its whole life (kept small: it is the
+/// bulk of an idle session's memory).
+struct WsConn {
+    st: Rc<ShardState>,
+    outlet: Rc<StreamOutlet>,
+    fl: Flusher,
+    dec: FrameDecoder,
+    buf: BytesMut,
+    rd: Option<OwnedReadHalf<TcpStream>>,
+    sid: Sid,
+    name: &'static str,
+}
+
+/// Run an open connection until it ends. A plain function around an `async move` block
+/// so that `c` is stored once in the task (an `async fn`'s arguments are kept twice).
+// Written out on purpose: `async fn pump(c)` would store `c` twice (see above).
+#[allow(clippy::manual_async_fn)]
+fn pump(mut c: WsConn) -> impl std::future::Future<Output = ()> {
+    async move {
+        let end = read_loop(&mut c).await;
+        c.st.ws_closed(c.sid, &c.outlet, end);
+        if end == WsEnd::SocketError {
+            c.outlet.set_dead();
+        } else {
+            c.outlet.close(Some(ws::CLOSE_NORMAL));
+        }
+        Box::pin(c.fl.finish(&c.outlet)).await;
+    }
+}
+
+/// Decode what arrives, hand packets to the session engine, flush what handling queued,
+/// and wait for bytes or packets; returns how the connection ended.
+async fn read_loop(c: &mut WsConn) -> WsEnd {
+    let (st, sid, name) = (&c.st, c.sid, c.name);
+    let mut read_hint = MIN_READ;
     // Bytes that arrived with the upgrade request are handled before the first read.
     let mut pending: Option<PendingRead> = None;
-    let mut rd = Some(rd);
     let mut want = read_hint;
     let end = 'conn: loop {
         loop {
-            match dec.decode(&mut buf) {
+            match c.dec.decode(&mut c.buf) {
                 Ok(Some(WsEvent::Text(t))) => {
                     debug!("{name} received data packet {t}");
                     st.on_text(sid, &t);
                 }
-                Ok(Some(WsEvent::Ping(p))) => outlet.push(Bytes::from(ws::pong_frame(&p))),
+                Ok(Some(WsEvent::Ping(p))) => c.outlet.push(Bytes::from(ws::pong_frame(&p))),
                 Ok(Some(WsEvent::Pong | WsEvent::Binary)) => {}
                 Ok(Some(WsEvent::Close { code, .. })) => {
                     // Echo the close (RFC 6455 §5.5.1), then end.
-                    outlet.close(Some(code.unwrap_or(ws::CLOSE_NORMAL)));
+                    c.outlet.close(Some(code.unwrap_or(ws::CLOSE_NORMAL)));
                     break 'conn WsEnd::CloseFrame;
                 }
                 Ok(None) => break,
@@ -125,43 +173,47 @@ pub(crate) async fn run(
                 }
                 Err(e) => {
                     warn!("websocket parser error: {e}");
-                    outlet.close(Some(e.close_code()));
+                    c.outlet.close(Some(e.close_code()));
                     break 'conn WsEnd::ProtocolError;
                 }
             }
         }
-        if let Some(r) = rd.take() {
-            if buf.is_empty() && buf.capacity() > IDLE_KEEP {
-                // Nothing partial is pending: give a large buffer back rather than pinning
-                // it while the connection idles.
-                buf = BytesMut::new();
+        if let Some(r) = c.rd.take() {
+            if c.buf.is_empty() && c.buf.capacity() > IDLE_KEEP.min(2 * read_hint) {
+                // Nothing partial is pending: give a buffer larger than the reads need
+                // back rather than pinning it while the connection idles (`read_hint`
+                // falls to MIN_READ after a few small reads).
+                c.buf = BytesMut::new();
             }
-            want = dec
+            want = c
+                .dec
                 .pending_frame_len()
-                .map_or(read_hint, |n| n.saturating_sub(buf.len()))
+                .map_or(read_hint, |n| n.saturating_sub(c.buf.len()))
                 .clamp(MIN_READ, MAX_READ_RESERVE);
-            pending = Some(read_owned(r, std::mem::take(&mut buf), want));
+            pending = Some(read_owned(r, std::mem::take(&mut c.buf), want));
         }
         // Write what handling queued, then wait for more bytes or more packets.
         let done = loop {
-            if !fl.flush(&outlet).await {
+            // Boxed: the write future is large and an idle connection would otherwise
+            // carry its size between writes.
+            if !Box::pin(c.fl.flush(&c.outlet)).await {
                 break 'conn WsEnd::SocketError;
             }
-            if outlet.is_closing() || outlet.is_dead() {
+            if c.outlet.is_closing() || c.outlet.is_dead() {
                 break 'conn WsEnd::Server;
             }
             let Some(p) = pending.as_mut() else {
                 break 'conn WsEnd::Server;
             };
-            if let Some(done) = next(p, &outlet).await {
+            if let Some(done) = next(p, &c.outlet).await {
                 break done;
             }
         };
         pending = None;
         let (r, b, res) = done;
         let spare = b.capacity() - b.len();
-        rd = Some(r);
-        buf = b;
+        c.rd = Some(r);
+        c.buf = b;
         match res {
             Ok(0) => break WsEnd::SocketEnd,
             Ok(n) => {
@@ -178,12 +230,7 @@ pub(crate) async fn run(
             }
         }
     };
+    // A read still pending owns the read half: dropping it cancels the read.
     drop(pending);
-    st.ws_closed(sid, &outlet, end);
-    if end == WsEnd::SocketError {
-        outlet.set_dead();
-    } else {
-        outlet.close(Some(ws::CLOSE_NORMAL));
-    }
-    Box::pin(fl.finish(&outlet)).await;
+    end
 }

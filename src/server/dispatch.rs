@@ -114,6 +114,9 @@ impl ShardState {
         }
         let (k, added) = self.rooms.borrow_mut().join(key, *sid);
         if added {
+            // Exact growth: most sessions are in one or two rooms, and a vector's first
+            // push would otherwise reserve four slots per idle session.
+            s.rooms.reserve_exact(1);
             s.rooms.push(k);
             drop(ss);
             self.publish_room(sid, key, true);

@@ -24,7 +24,6 @@ use crate::session::{Encoded, HandshakeData};
 use crate::sid::Sid;
 use crate::store::{MemoryStore, Store};
 use shard_state::{current_shard, Remote};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -68,7 +67,7 @@ pub type FallbackFn = Arc<dyn Fn(&AppRequest<'_>) -> AppResponse + Send + Sync>;
 pub(crate) struct ServerInner {
     pub config: Config,
     pub namespaces: Vec<Namespace>,
-    pub nsp_index: HashMap<String, usize>,
+    pub nsp_index: rustc_hash::FxHashMap<String, usize>,
     pub authorization: Option<AuthFn>,
     pub authorization_async: Option<embed::AsyncAuthFn>,
     pub post_barrier: Option<PostBarrier>,

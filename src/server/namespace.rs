@@ -4,7 +4,7 @@
 use super::args::{Args, Message};
 use super::socket::{Ack, Socket};
 use crate::session::HandshakeData;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// Namespace authorization: handshake data and the connect packet's query string
@@ -31,7 +31,7 @@ pub struct Namespace {
     pub(crate) on_connection: Vec<ConnectionFn>,
     pub(crate) on_disconnect: Vec<DisconnectFn>,
     pub(crate) on_message: Vec<MessageFn>,
-    pub(crate) events: HashMap<String, Vec<EventFn>>,
+    pub(crate) events: FxHashMap<String, Vec<EventFn>>,
     pub(crate) on_any: Vec<AnyEventFn>,
 }
 

@@ -11,7 +11,6 @@ use crate::store::StoreError;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
@@ -75,7 +74,7 @@ pub(crate) struct ShardState {
     pub rooms: RefCell<Rooms>,
     pub wheel: RefCell<Wheel<Timer>>,
     pub epoch: Instant,
-    pending: RefCell<HashMap<u64, Pending>>,
+    pending: RefCell<FxHashMap<u64, Pending>>,
     next_token: Cell<u64>,
     pub stopping: Cell<bool>,
     /// Tasks spawned with [`ShardState::spawn`] and not finished yet.
@@ -85,7 +84,7 @@ pub(crate) struct ShardState {
     halted: Cell<bool>,
     halt_wakers: RefCell<FxHashMap<u64, std::task::Waker>>,
     /// Packets left for sessions disconnected while no transport was open.
-    pub tombstones: RefCell<HashMap<Sid, Vec<Encoded>>>,
+    pub tombstones: RefCell<FxHashMap<Sid, Vec<Encoded>>>,
     /// What this shard knows of sessions owned by other nodes (RedisStore cluster).
     pub cluster: RefCell<super::cluster::ClusterView>,
 }
@@ -108,14 +107,14 @@ impl ShardState {
             rooms: RefCell::new(Rooms::default()),
             wheel: RefCell::new(Wheel::new()),
             epoch: Instant::now(),
-            pending: RefCell::new(HashMap::new()),
+            pending: RefCell::new(FxHashMap::default()),
             next_token: Cell::new(1),
             stopping: Cell::new(false),
             tasks: Cell::new(0),
             next_task: Cell::new(0),
             halted: Cell::new(false),
             halt_wakers: RefCell::new(FxHashMap::default()),
-            tombstones: RefCell::new(HashMap::new()),
+            tombstones: RefCell::new(FxHashMap::default()),
             cluster: RefCell::new(Default::default()),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(st.clone()));
@@ -128,20 +127,19 @@ impl ShardState {
     }
 
     /// Spawn a task on this shard that ends when the shard halts, so that no task (and
-    /// none of the I/O it has pending) outlives the shard's runtime.
+    /// none of the I/O it has pending) outlives the shard's runtime. The wrapper adds a
+    /// flag check per wake and one waker registration per task, and stores `f` once (an
+    /// `async` block around a `select!` would hold it twice: idle memory per connection).
     pub fn spawn(self: &Rc<Self>, f: impl std::future::Future<Output = ()> + 'static) {
         let id = self.next_task.get();
         self.next_task.set(id + 1);
         self.tasks.set(self.tasks.get() + 1);
-        let st = self.clone();
-        monoio::spawn(async move {
-            let halt = Halt { st: &st, id };
-            monoio::select! {
-                _ = f => {},
-                _ = halt => {},
-            }
-            st.halt_wakers.borrow_mut().remove(&id);
-            st.tasks.set(st.tasks.get() - 1);
+        monoio::spawn(Halting {
+            f,
+            st: self.clone(),
+            id,
+            registered: false,
+            done: false,
         });
     }
 
@@ -210,27 +208,43 @@ pub(crate) fn finish_store_op(srv: &ServerInner, shard: usize, token: u64, resul
     }
 }
 
-/// Resolves when the shard halts (see [`ShardState::halt`]).
-struct Halt<'a> {
-    st: &'a ShardState,
-    id: u64,
+pin_project_lite::pin_project! {
+    /// A task spawned by [`ShardState::spawn`]: `f`, ended early when the shard halts.
+    struct Halting<F> {
+        #[pin]
+        f: F,
+        st: Rc<ShardState>,
+        id: u64,
+        registered: bool,
+        done: bool,
+    }
 }
 
-impl std::future::Future for Halt<'_> {
+impl<F: std::future::Future<Output = ()>> std::future::Future for Halting<F> {
     type Output = ();
     fn poll(
         self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<()> {
-        if self.st.halted.get() {
+        let this = self.project();
+        if *this.done {
             return std::task::Poll::Ready(());
         }
-        let mut w = self.st.halt_wakers.borrow_mut();
-        match w.get(&self.id) {
-            Some(old) if old.will_wake(cx.waker()) => {}
-            _ => {
-                w.insert(self.id, cx.waker().clone());
+        if this.st.halted.get() || this.f.poll(cx).is_ready() {
+            *this.done = true;
+            if *this.registered {
+                this.st.halt_wakers.borrow_mut().remove(this.id);
             }
+            this.st.tasks.set(this.st.tasks.get() - 1);
+            return std::task::Poll::Ready(());
+        }
+        if !*this.registered {
+            // A spawned task keeps one waker for its whole life: register it once.
+            *this.registered = true;
+            this.st
+                .halt_wakers
+                .borrow_mut()
+                .insert(*this.id, cx.waker().clone());
         }
         std::task::Poll::Pending
     }
