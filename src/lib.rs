@@ -18,6 +18,7 @@
 pub mod apps;
 pub mod assets;
 pub mod config;
+pub mod deadlines;
 pub mod http;
 pub mod log;
 pub mod protocol;

@@ -430,8 +430,8 @@ pub struct Session {
     pub hb_scheduled: bool,
     /// A heartbeat timeout is running.
     pub hb_timeout_armed: bool,
-    /// Generation per deadline kind; an armed timer with an older generation is stale.
-    pub gens: [u32; 4],
+    /// Its deadlines and the wheel entries standing for them.
+    pub deadlines: crate::deadlines::Deadlines,
     /// The session has ended (disconnect in progress or done).
     pub ended: bool,
 }
@@ -451,7 +451,7 @@ impl Session {
             rooms: Vec::new(),
             hb_scheduled: false,
             hb_timeout_armed: false,
-            gens: [0; 4],
+            deadlines: Default::default(),
             ended: false,
         }
     }
@@ -486,18 +486,6 @@ impl Session {
     /// Whether the session is connected to namespace `idx`.
     pub fn in_nsp(&self, idx: usize) -> bool {
         self.nsps.get(idx).is_some_and(|n| n.joined)
-    }
-
-    /// Bump and return the generation of deadline `d` (cancelling any armed one).
-    pub fn bump(&mut self, d: Deadline) -> u32 {
-        let g = &mut self.gens[d as usize];
-        *g = g.wrapping_add(1);
-        *g
-    }
-
-    /// Whether a timer armed with generation `gen` for `d` is still current.
-    pub fn is_current(&self, d: Deadline, gen: u32) -> bool {
-        self.gens[d as usize] == gen
     }
 
     /// Write `p` now if a transport is open, else keep it (unless volatile).
@@ -551,15 +539,6 @@ mod tests {
         s.open = true;
         assert!(s.deliver(Encoded::new("3:::v"), true));
         assert_eq!(out.take().len(), 1);
-    }
-
-    #[test]
-    fn generations_cancel_deadlines() {
-        let mut s = Session::new(sid(), HandshakeData::new(), 0);
-        let g1 = s.bump(Deadline::Heartbeat);
-        assert!(s.is_current(Deadline::Heartbeat, g1));
-        s.bump(Deadline::Heartbeat);
-        assert!(!s.is_current(Deadline::Heartbeat, g1));
     }
 
     #[test]

@@ -148,21 +148,11 @@ impl ShardState {
             // The relaying node published `open`; a remote poll may never report back
             // (node gone): bound it like a local poll plus the close timeout.
             if !r.stream {
-                let gen = {
-                    let mut ss = self.sessions.borrow_mut();
-                    ss.get_mut(sid)
-                        .map(|s| s.bump(crate::session::Deadline::CloseTimeout))
-                };
-                if let Some(gen) = gen {
+                let mut ss = self.sessions.borrow_mut();
+                if let Some(s) = ss.get_mut(sid) {
                     let c = &self.srv.config;
-                    self.arm(
-                        c.polling_duration.max(0.0) + c.close_timeout.max(0.0),
-                        super::shard_state::Timer::Session(
-                            *sid,
-                            crate::session::Deadline::CloseTimeout,
-                            gen,
-                        ),
-                    );
+                    let secs = c.polling_duration.max(0.0) + c.close_timeout.max(0.0);
+                    self.arm_deadline(s, crate::session::Deadline::CloseTimeout, secs);
                 }
             }
         } else {
@@ -260,13 +250,8 @@ impl ShardState {
                 .unwrap_or_default();
             data.shift_remove("issued");
             self.cluster.borrow_mut().remote.remove(&sid);
-            let gen = {
-                let mut s = crate::session::Session::new(sid, data, issued);
-                let g = s.bump(crate::session::Deadline::HandshakeExpiry);
-                self.sessions.borrow_mut().insert(sid, s);
-                g
-            };
-            let _ = gen;
+            let s = crate::session::Session::new(sid, data, issued);
+            self.sessions.borrow_mut().insert(sid, s);
             return self.open(sid, outlet);
         }
         let (relay, stream) = match outlet {

@@ -6,6 +6,7 @@
 use super::args::{Args, Message};
 use super::shard_state::{ShardState, Timer};
 use super::socket::{Ack, Socket};
+use crate::deadlines::Fired;
 use crate::protocol::packet::{self, Body, ErrorAdvice, ErrorReason, MessageId, PacketType};
 use crate::session::{Deadline, Encoded, Framing, HandshakeData, Outlet, Session, StreamOutlet};
 use crate::sid::Sid;
@@ -49,16 +50,9 @@ impl ShardState {
         if self.srv.node.is_some() {
             self.publish_handshake(&sid, &data);
         }
-        let gen = {
-            let mut s = Session::new(sid, data, issued);
-            let g = s.bump(Deadline::HandshakeExpiry);
-            self.sessions.borrow_mut().insert(sid, s);
-            g
-        };
-        self.arm(
-            HANDSHAKE_EXPIRY_SECS,
-            Timer::Session(sid, Deadline::HandshakeExpiry, gen),
-        );
+        let mut s = Session::new(sid, data, issued);
+        self.arm_deadline(&mut s, Deadline::HandshakeExpiry, HANDSHAKE_EXPIRY_SECS);
+        self.sessions.borrow_mut().insert(sid, s);
     }
 
     /// Whether this shard holds session `sid`.
@@ -147,7 +141,7 @@ impl ShardState {
     pub(crate) fn mark_connected(s: &mut Session) {
         s.connected = true;
         s.issued = None;
-        s.bump(Deadline::HandshakeExpiry);
+        s.deadlines.cancel(Deadline::HandshakeExpiry);
         s.forget_issued();
     }
 
@@ -173,7 +167,7 @@ impl ShardState {
                 }
             }
             s.open = true;
-            s.bump(Deadline::CloseTimeout);
+            s.deadlines.cancel(Deadline::CloseTimeout);
             let buffered = std::mem::take(&mut s.buffer);
             match &outlet {
                 // §4.2 step 1: the buffer goes out as one payload (one htmlfile chunk);
@@ -217,25 +211,19 @@ impl ShardState {
         if !self.srv.config.heartbeats || self.srv.config.heartbeat_interval <= 0.0 {
             return;
         }
-        let gen = {
-            let mut ss = self.sessions.borrow_mut();
-            let Some(s) = ss.get_mut(sid) else { return };
-            let stream = match &s.outlet {
-                Some(Outlet::Stream(_)) => true,
-                Some(Outlet::Remote(r)) => r.stream,
-                _ => false,
-            };
-            if s.hb_scheduled || !s.open || !stream {
-                return;
-            }
-            s.hb_scheduled = true;
-            s.bump(Deadline::Heartbeat)
+        let mut ss = self.sessions.borrow_mut();
+        let Some(s) = ss.get_mut(sid) else { return };
+        let stream = match &s.outlet {
+            Some(Outlet::Stream(_)) => true,
+            Some(Outlet::Remote(r)) => r.stream,
+            _ => false,
         };
+        if s.hb_scheduled || !s.open || !stream {
+            return;
+        }
+        s.hb_scheduled = true;
         debug!("set heartbeat interval for client {sid}");
-        self.arm(
-            self.srv.config.heartbeat_interval,
-            Timer::Session(*sid, Deadline::Heartbeat, gen),
-        );
+        self.arm_deadline(s, Deadline::Heartbeat, self.srv.config.heartbeat_interval);
     }
 
     /// The reader of websocket `outlet` for `sid` stopped.
@@ -264,27 +252,21 @@ impl ShardState {
     /// The current transport closed without ending the session: buffer and start the
     /// close timeout (§4.3, §4.5).
     pub(crate) fn transport_closed(&self, sid: Sid) {
-        let gen = {
-            let mut ss = self.sessions.borrow_mut();
-            let Some(s) = ss.get_mut(&sid) else { return };
-            if self.srv.node.is_some() && !matches!(s.outlet, Some(Outlet::Remote(_))) {
-                self.publish_sid(crate::store::redis_wire::Message::Close {
-                    sid: sid.as_str().to_owned(),
-                });
-            }
-            s.open = false;
-            s.outlet = None;
-            s.hb_scheduled = false;
-            s.hb_timeout_armed = false;
-            s.bump(Deadline::Heartbeat);
-            s.bump(Deadline::HeartbeatTimeout);
-            s.bump(Deadline::CloseTimeout)
-        };
+        let mut ss = self.sessions.borrow_mut();
+        let Some(s) = ss.get_mut(&sid) else { return };
+        if self.srv.node.is_some() && !matches!(s.outlet, Some(Outlet::Remote(_))) {
+            self.publish_sid(crate::store::redis_wire::Message::Close {
+                sid: sid.as_str().to_owned(),
+            });
+        }
+        s.open = false;
+        s.outlet = None;
+        s.hb_scheduled = false;
+        s.hb_timeout_armed = false;
+        s.deadlines.cancel(Deadline::Heartbeat);
+        s.deadlines.cancel(Deadline::HeartbeatTimeout);
         debug!("set close timeout for client {sid}");
-        self.arm(
-            self.srv.config.close_timeout,
-            Timer::Session(sid, Deadline::CloseTimeout, gen),
-        );
+        self.arm_deadline(s, Deadline::CloseTimeout, self.srv.config.close_timeout);
     }
 
     /// One inbound packet text from session `sid` (§4.3 inbound processing). On a node
@@ -550,7 +532,7 @@ impl ShardState {
             let Some(s) = ss.get_mut(sid) else { return };
             if s.hb_timeout_armed {
                 s.hb_timeout_armed = false;
-                s.bump(Deadline::HeartbeatTimeout);
+                s.deadlines.cancel(Deadline::HeartbeatTimeout);
             }
         }
         self.schedule_heartbeat(sid);
@@ -652,11 +634,23 @@ impl ShardState {
     }
 
     fn fire(self: &Rc<Self>, sid: Sid, d: Deadline, gen: u32) {
-        let action = {
+        {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else { return };
-            if s.ended || !s.is_current(d, gen) {
+            if s.ended {
                 return;
+            }
+            match s.deadlines.fired(d, gen, self.now_tick()) {
+                Fired::Stale => return,
+                Fired::Later(t) => {
+                    // The deadline moved later since this entry was queued: the full
+                    // tick is now plus the (wrapping) distance to it.
+                    let now = self.now_tick();
+                    let tick = now + u64::from(t.wrapping_sub(crate::deadlines::tick32(now)));
+                    self.queue_deadline(sid, d, tick, t);
+                    return;
+                }
+                Fired::Due => {}
             }
             match d {
                 Deadline::Heartbeat => {
@@ -669,39 +663,28 @@ impl ShardState {
                         text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")),
                         true,
                     );
-                    if s.hb_timeout_armed {
-                        return;
+                    if !s.hb_timeout_armed {
+                        s.hb_timeout_armed = true;
+                        let secs = self.srv.config.heartbeat_timeout;
+                        self.arm_deadline(s, Deadline::HeartbeatTimeout, secs);
                     }
-                    s.hb_timeout_armed = true;
-                    Some((
-                        Deadline::HeartbeatTimeout,
-                        s.bump(Deadline::HeartbeatTimeout),
-                    ))
+                    return;
                 }
-                Deadline::HeartbeatTimeout | Deadline::CloseTimeout => None,
+                Deadline::HeartbeatTimeout | Deadline::CloseTimeout => {}
                 Deadline::HandshakeExpiry => {
-                    if s.connected {
-                        return;
+                    if !s.connected {
+                        ss.remove(&sid);
                     }
-                    ss.remove(&sid);
                     return;
                 }
             }
-        };
-        match (d, action) {
-            (Deadline::Heartbeat, Some((dd, g))) => self.arm(
-                self.srv.config.heartbeat_timeout,
-                Timer::Session(sid, dd, g),
-            ),
-            (Deadline::HeartbeatTimeout, _) => {
-                debug!("fired heartbeat timeout for client {sid}");
-                self.disconnect(sid, "heartbeat timeout")
-            }
-            (Deadline::CloseTimeout, _) => {
-                debug!("fired close timeout for client {sid}");
-                self.disconnect(sid, "close timeout")
-            }
-            _ => {}
+        }
+        if d == Deadline::HeartbeatTimeout {
+            debug!("fired heartbeat timeout for client {sid}");
+            self.disconnect(sid, "heartbeat timeout")
+        } else {
+            debug!("fired close timeout for client {sid}");
+            self.disconnect(sid, "close timeout")
         }
     }
 

@@ -167,6 +167,36 @@ impl ShardState {
         self.epoch.elapsed().as_millis() as u64
     }
 
+    /// Arm deadline `d` of session `s` to be due `secs` seconds from now. A wheel entry
+    /// is inserted only when none is queued for `d` that fires at or before then (see
+    /// [`crate::deadlines`]).
+    pub fn arm_deadline(&self, s: &mut Session, d: Deadline, secs: f64) {
+        let tick = self.tick_in(secs);
+        if let Some(t) = s.deadlines.arm(d, tick) {
+            self.queue_deadline(s.sid, d, tick, t);
+        }
+    }
+
+    /// Insert the wheel entry for deadline `d` of `sid` at `tick` (`t`: the tick as the
+    /// session's deadlines store it, carried by the entry).
+    pub fn queue_deadline(&self, sid: Sid, d: Deadline, tick: u64, t: crate::deadlines::Tick) {
+        self.wheel.borrow_mut().insert(
+            tick.saturating_mul(crate::runtime::timers::TICK_MS),
+            Timer::Session(sid, d, t),
+        );
+    }
+
+    /// The wheel tick `secs` seconds from now (rounded up).
+    fn tick_in(&self, secs: f64) -> u64 {
+        let ms = (secs.max(0.0) * 1000.0).round() as u64;
+        (self.now_ms() + ms).div_ceil(crate::runtime::timers::TICK_MS)
+    }
+
+    /// The current wheel tick.
+    pub fn now_tick(&self) -> u64 {
+        self.now_ms() / crate::runtime::timers::TICK_MS
+    }
+
     /// Arm a timer `secs` seconds from now.
     pub fn arm(&self, secs: f64, t: Timer) {
         let ms = (secs.max(0.0) * 1000.0).round() as u64;
