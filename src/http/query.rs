@@ -121,6 +121,16 @@ pub fn query_get<'a>(q: &'a str, key: &str) -> Option<Cow<'a, str>> {
 
 /// Whether `key` is present in the query, even with an empty value (`?disconnect`).
 pub fn query_has(q: &str, key: &str) -> bool {
+    // Without a `%` escape, a key decodes to `key` only if `key` occurs literally (`+`
+    // decodes to a space): most queries (`t=…`) are settled without decoding.
+    // (A naive scan: queries are short, and a searcher costs more to set up than this.)
+    let plain_key = !key.is_empty() && !key.contains(' ');
+    if plain_key
+        && memchr::memchr(b'%', q.as_bytes()).is_none()
+        && !q.as_bytes().windows(key.len()).any(|w| w == key.as_bytes())
+    {
+        return false;
+    }
     pieces(q).any(|(k, _)| decode_component(k) == key)
 }
 

@@ -196,10 +196,11 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<RequestHead>, HeadError> {
 
     let mut headers = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
-        headers.push((
-            h.name.to_ascii_lowercase(),
-            String::from_utf8_lossy(h.value).into_owned(),
-        ));
+        let value = match std::str::from_utf8(h.value) {
+            Ok(v) => v.to_owned(),
+            Err(_) => String::from_utf8_lossy(h.value).into_owned(),
+        };
+        headers.push((h.name.to_ascii_lowercase(), value));
     }
 
     let mut content_length: Option<u64> = None;

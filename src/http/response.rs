@@ -71,6 +71,24 @@ fn safe(s: &str) -> bool {
     !s.bytes().any(|b| b == b'\r' || b == b'\n')
 }
 
+/// `n` in decimal, without going through a `String`.
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        // `n % 10` is below 10: the cast and the addition cannot overflow.
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or(&[]));
+}
+
 fn push_header(out: &mut Vec<u8>, name: &str, value: &str) {
     if safe(name) && safe(value) && !name.is_empty() {
         out.extend_from_slice(name.as_bytes());
@@ -95,8 +113,9 @@ pub fn write_head(
     content_length: Option<usize>,
     keep_alive: bool,
 ) {
+    out.reserve(128 + extra_headers.len() * 48);
     out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(status.to_string().as_bytes());
+    push_decimal(out, u64::from(status));
     out.push(b' ');
     out.extend_from_slice(reason(status).as_bytes());
     out.extend_from_slice(b"\r\n");
@@ -104,7 +123,9 @@ pub fn write_head(
         push_header(out, "Content-Type", ct);
     }
     if let Some(len) = content_length {
-        push_header(out, "Content-Length", &len.to_string());
+        out.extend_from_slice(b"Content-Length: ");
+        push_decimal(out, len as u64);
+        out.extend_from_slice(b"\r\n");
     }
     for &(name, value) in extra_headers {
         if name.eq_ignore_ascii_case("content-length")
@@ -440,6 +461,15 @@ mod tests {
         assert!(t.contains("\r\nConnection: close\r\n\r\n"));
         let t = s(|o| head_error(o, &HeadError::Malformed("x".into())));
         assert!(t.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    }
+
+    #[test]
+    fn decimal() {
+        for n in [0u64, 7, 10, 99, 100, 65_535, u64::MAX] {
+            let mut v = Vec::new();
+            push_decimal(&mut v, n);
+            assert_eq!(v, n.to_string().into_bytes());
+        }
     }
 
     #[test]

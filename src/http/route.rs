@@ -50,9 +50,15 @@ pub fn target_query(target: &str) -> &str {
 /// expression `^/([^/]+)/?([^/]+)?/?([^/]+)?/?$`; when it does not match (no leading
 /// `/`, more than three segments, …) protocol, transport and sid are all `None`.
 pub fn parse_target(rest: &str) -> Target<'_> {
-    let no_frag = rest.split('#').next().unwrap_or("");
-    let (path, query) = match no_frag.split_once('?') {
-        Some((p, q)) => (p, q),
+    // Byte scans: targets are short, and `#`, `?` are ASCII (never inside a UTF-8 sequence).
+    let b = rest.as_bytes();
+    let frag = b.iter().position(|&c| c == b'#').unwrap_or(b.len());
+    let no_frag = rest.get(..frag).unwrap_or("");
+    let (path, query) = match no_frag.bytes().position(|c| c == b'?') {
+        Some(i) => (
+            no_frag.get(..i).unwrap_or(""),
+            no_frag.get(i + 1..).unwrap_or(""),
+        ),
         None => (no_frag, ""),
     };
     let [protocol, transport, sid] = match_segments(path).unwrap_or([None; 3]);
@@ -90,6 +96,9 @@ const STEPS: [Step; 5] = [
 /// optional), so this yields the same captures as the regex with at most 2^5 paths.
 fn match_segments(path: &str) -> Option<[Option<&str>; 3]> {
     let after = path.strip_prefix('/')?;
+    if let Some(caps) = plain_segments(after) {
+        return Some(caps);
+    }
     let first_len = after.find('/').unwrap_or(after.len());
     if first_len == 0 {
         return None;
@@ -101,6 +110,32 @@ fn match_segments(path: &str) -> Option<[Option<&str>; 3]> {
     } else {
         None
     }
+}
+
+/// The common shapes without a search: one to three non-empty segments separated by
+/// single slashes, with at most one trailing slash (`1/`, `1/xhr-polling/{sid}`, …). For
+/// these the first path the regex explores (every optional part present) matches, so the
+/// captures are simply the segments. Other shapes return `None` (use [`search`]).
+fn plain_segments(after: &str) -> Option<[Option<&str>; 3]> {
+    let body = after.strip_suffix('/').unwrap_or(after);
+    let mut caps = [None; 3];
+    let mut start = 0;
+    let mut n = 0;
+    for (i, c) in body
+        .bytes()
+        .enumerate()
+        .chain(std::iter::once((body.len(), b'/')))
+    {
+        if c != b'/' {
+            continue;
+        }
+        // `i` is at a `/` (ASCII) or the end: both are char boundaries.
+        let seg = body.get(start..i).filter(|s| !s.is_empty())?;
+        *caps.get_mut(n)? = Some(seg);
+        n += 1;
+        start = i + 1;
+    }
+    Some(caps)
 }
 
 fn search<'a>(input: &'a str, steps: &[Step], caps: &mut [Option<&'a str>; 3]) -> bool {

@@ -9,6 +9,10 @@ const MARK_UTF8: &[u8] = "\u{FFFD}".as_bytes();
 
 /// Length of `s` in UTF-16 code units (`str::encode_utf16().count()`, but faster).
 pub fn utf16_len(s: &str) -> usize {
+    if s.is_ascii() {
+        // The common case, checked a word at a time.
+        return s.len();
+    }
     // One unit per char (= per non-continuation byte), one more per 4-byte sequence.
     s.bytes()
         .map(|b| usize::from((b & 0xC0) != 0x80) + usize::from(b >= 0xF0))
@@ -19,14 +23,27 @@ pub fn utf16_len(s: &str) -> usize {
 /// `U+FFFD{utf16 length}U+FFFD` in front. Nothing is written for no packets (the reference never
 /// sends an empty payload; callers send `8::` or wait instead).
 pub fn encode_payload<S: AsRef<str>>(packets: &[S], out: &mut String) {
-    match packets {
-        [] => {}
-        [one] => out.push_str(one.as_ref()),
-        many => {
-            let total: usize = many.iter().map(|p| p.as_ref().len() + 12).sum();
-            out.reserve(total);
-            for p in many {
-                let p = p.as_ref();
+    if packets.len() > 1 {
+        out.reserve(packets.iter().map(|p| p.as_ref().len() + 12).sum());
+    }
+    encode_payload_with(
+        packets.len(),
+        |i| packets.get(i).map_or("", AsRef::as_ref),
+        out,
+    );
+}
+
+/// [`encode_payload`] for `count` packets given by index (`packet(i)` for `i < count`), for
+/// callers whose packets are not a slice of strings (no vector of `&str` to build).
+pub fn encode_payload_with<'a>(count: usize, packet: impl Fn(usize) -> &'a str, out: &mut String) {
+    match count {
+        0 => {}
+        1 => out.push_str(packet(0)),
+        n => {
+            // `packet` is called once per packet (it may be costly); the caller's buffer
+            // is expected to be reused, so growing it is rare.
+            for i in 0..n {
+                let p = packet(i);
                 out.push(MARK);
                 super::js_number::write_u64(out, utf16_len(p) as u64);
                 out.push(MARK);
@@ -34,6 +51,21 @@ pub fn encode_payload<S: AsRef<str>>(packets: &[S], out: &mut String) {
             }
         }
     }
+}
+
+/// The byte offset of the first U+FFFD in `s` (its UTF-8 form starts with 0xEF, a byte
+/// that only starts three-byte sequences, so a byte search plus a check of the next two is
+/// exact and needs no searcher set up per call).
+fn find_mark(s: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s.get(from..).and_then(|t| memchr::memchr(MARK_UTF8[0], t)) {
+        let at = from + i;
+        if s.get(at..at + MARK_UTF8.len()) == Some(MARK_UTF8) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Splits a body into packet strings, reproducing the reference's decoder:
@@ -60,7 +92,7 @@ pub fn decode_payload(body: &str) -> Vec<&str> {
         };
     };
     let mut out = Vec::new();
-    while let Some(pos) = memchr::memmem::find(rest.as_bytes(), MARK_UTF8) {
+    while let Some(pos) = find_mark(rest.as_bytes()) {
         let Some(units) = rest.get(..pos).and_then(parse_len) else {
             break;
         };

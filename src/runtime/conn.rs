@@ -2,16 +2,17 @@
 //! handshake, transport requests, hand-off of connections whose session lives on another
 //! shard, and the application fallback for requests outside the resource.
 
-use super::poll_conn::{transport_request, Conn};
+use super::poll_conn::transport_request;
+use super::stream_io::PendingRead;
 use super::{htmlfile_conn, ws_conn};
 use crate::http::{self, RequestHead, Route};
 use crate::server::shard_state::{Remote, ShardState};
 use crate::server::{AppRequest, AppResponse};
 use crate::sid::Sid;
 use crate::transport::flash_policy;
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use monoio::buf::IoBufMut;
-use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt, OwnedReadHalf, OwnedWriteHalf, Splitable};
 use monoio::net::TcpStream;
 use std::net::SocketAddr;
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
@@ -44,11 +45,97 @@ pub(crate) async fn read_more(stream: &mut TcpStream, buf: &mut BytesMut) -> boo
     matches!(read_into(stream, buf, READ_CHUNK).await, Ok(n) if n > 0)
 }
 
-async fn write_bytes(stream: &mut TcpStream, b: bytes::Bytes) -> bool {
-    if b.is_empty() {
-        return true;
+/// A plain HTTP connection between requests: the two halves of its socket, the read
+/// buffer, and possibly a read still in flight.
+///
+/// A long poll watches its connection with a read (Q-21: an abort ends the poll at once).
+/// When the poll is answered, that read is not cancelled: it is parked here and becomes the
+/// read of the next request, which the client sends right after the answer. That saves a
+/// cancel and a fresh read (on io_uring: two submissions, an extra completion and a poll
+/// re-arm) per long poll.
+pub(crate) struct Io {
+    /// `None` while a read is parked (the parked read owns the read half).
+    rd: Option<OwnedReadHalf<TcpStream>>,
+    wr: OwnedWriteHalf<TcpStream>,
+    /// The bytes read and not consumed yet; empty while a read is parked.
+    pub(crate) buf: BytesMut,
+    parked: Option<PendingRead>,
+    /// Scratch text for a poll answer's payload, kept between requests.
+    pub(crate) text: String,
+}
+
+impl Io {
+    fn new(stream: TcpStream, buf: BytesMut) -> Io {
+        let (rd, wr) = stream.into_split();
+        Io {
+            rd: Some(rd),
+            wr,
+            buf,
+            parked: None,
+            text: String::new(),
+        }
     }
-    stream.write_all(b).await.0.is_ok()
+
+    /// Wait for the parked read, if any. False when the connection ended meanwhile.
+    async fn unpark(&mut self) -> bool {
+        let Some(read) = self.parked.take() else {
+            return true;
+        };
+        let (rd, buf, res) = read.await;
+        self.rd = Some(rd);
+        self.buf = buf;
+        matches!(res, Ok(n) if n > 0)
+    }
+
+    /// Read more bytes into the buffer; false on EOF or error.
+    pub(crate) async fn read_more(&mut self) -> bool {
+        if self.parked.is_some() {
+            return self.unpark().await;
+        }
+        match self.rd.as_mut() {
+            Some(rd) => matches!(read_into(rd, &mut self.buf, READ_CHUNK).await, Ok(n) if n > 0),
+            None => false,
+        }
+    }
+
+    /// Start a read owning the read half and the buffer (the long-poll abort watch).
+    pub(crate) fn start_read(&mut self) -> Option<PendingRead> {
+        let rd = self.rd.take()?;
+        Some(super::stream_io::read_owned(
+            rd,
+            std::mem::take(&mut self.buf),
+            READ_CHUNK,
+        ))
+    }
+
+    /// A read started by [`Io::start_read`] finished: take back the half and the buffer.
+    pub(crate) fn read_done(&mut self, rd: OwnedReadHalf<TcpStream>, buf: BytesMut) {
+        self.rd = Some(rd);
+        self.buf = buf;
+    }
+
+    /// Keep a read started by [`Io::start_read`] in flight for the next request.
+    pub(crate) fn park(&mut self, read: PendingRead) {
+        self.parked = Some(read);
+    }
+
+    async fn write(&mut self, out: Vec<u8>) -> (bool, Vec<u8>) {
+        let (r, b) = self.wr.write_all(out).await;
+        (r.is_ok(), b)
+    }
+
+    async fn write_bytes(&mut self, b: bytes::Bytes) -> bool {
+        if b.is_empty() {
+            return true;
+        }
+        self.wr.write_all(b).await.0.is_ok()
+    }
+
+    /// The whole socket and the buffer again (no read may be parked).
+    fn into_parts(self) -> Option<(TcpStream, BytesMut)> {
+        let rd = self.rd?;
+        rd.reunite(self.wr).ok().map(|s| (s, self.buf))
+    }
 }
 
 async fn write(stream: &mut TcpStream, out: Vec<u8>) -> bool {
@@ -62,23 +149,19 @@ enum BodyError {
     Bad,
 }
 
-async fn read_body(
-    stream: &mut TcpStream,
-    buf: &mut BytesMut,
-    head: &RequestHead,
-    limit: u64,
-) -> Result<Vec<u8>, BodyError> {
+/// The request body. A `Content-Length` body is split off the read buffer without a copy.
+async fn read_body(io: &mut Io, head: &RequestHead, limit: u64) -> Result<Bytes, BodyError> {
     if head.chunked {
         let mut dec = http::ChunkedDecoder::new(limit as usize);
         let mut body = Vec::new();
         loop {
-            match dec.feed(buf, &mut body) {
-                Ok(true) => return Ok(body),
+            match dec.feed(&mut io.buf, &mut body) {
+                Ok(true) => return Ok(body.into()),
                 Ok(false) => {}
                 Err(http::BodyError::TooLarge) => return Err(BodyError::TooLarge),
                 Err(_) => return Err(BodyError::Bad),
             }
-            if !read_more(stream, buf).await {
+            if !io.read_more().await {
                 return Err(BodyError::Closed);
             }
         }
@@ -88,12 +171,15 @@ async fn read_body(
         return Err(BodyError::TooLarge);
     }
     let len = len as usize;
-    while buf.len() < len {
-        if !read_more(stream, buf).await {
+    if len == 0 {
+        return Ok(Bytes::new());
+    }
+    while io.buf.len() < len {
+        if !io.read_more().await {
             return Err(BodyError::Closed);
         }
     }
-    Ok(buf.split_to(len).to_vec())
+    Ok(io.buf.split_to(len).freeze())
 }
 
 /// Move the connection (and the bytes already read) to shard `owner`.
@@ -146,20 +232,28 @@ pub(crate) async fn serve(
             }
         }
     }
+    let mut io = Io::new(stream, buf);
+    // The response buffer, kept across the requests of the connection.
+    let mut out: Vec<u8> = Vec::with_capacity(512);
     loop {
+        if !io.unpark().await {
+            return;
+        }
         let head = loop {
-            match http::parse_head(&buf) {
-                Ok(Some(h)) => break h,
-                Ok(None) => {}
-                Err(e) => {
-                    warn!("bad HTTP request from {peer}: {e:?}");
-                    let mut out = Vec::new();
-                    http::response::head_error(&mut out, &e);
-                    write(&mut stream, out).await;
-                    return;
+            if !io.buf.is_empty() {
+                match http::parse_head(&io.buf) {
+                    Ok(Some(h)) => break h,
+                    Ok(None) => {}
+                    Err(e) => {
+                        warn!("bad HTTP request from {peer}: {e:?}");
+                        out.clear();
+                        http::response::head_error(&mut out, &e);
+                        io.write(out).await;
+                        return;
+                    }
                 }
             }
-            if !read_more(&mut stream, &mut buf).await {
+            if !io.read_more().await {
                 return;
             }
         };
@@ -168,6 +262,9 @@ pub(crate) async fn serve(
         if head.upgrade {
             match http::route_upgrade(&head.target, &cfg.resource) {
                 Route::Transport { transport, sid } => {
+                    let Some((stream, mut buf)) = io.into_parts() else {
+                        return;
+                    };
                     if let Some(o) = owner_of(&st, sid) {
                         hand_off(&st, stream, buf, peer, o);
                         return;
@@ -202,30 +299,32 @@ pub(crate) async fn serve(
         );
         if let Route::Transport { sid, .. } = &route {
             if let Some(o) = owner_of(&st, sid) {
-                hand_off(&st, stream, buf, peer, o);
+                if let Some((stream, buf)) = io.into_parts() {
+                    hand_off(&st, stream, buf, peer, o);
+                }
                 return;
             }
         }
-        buf.advance(head.head_len);
-        let body = match read_body(&mut stream, &mut buf, &head, cfg.destroy_buffer_size).await {
+        io.buf.advance(head.head_len);
+        let body = match read_body(&mut io, &head, cfg.destroy_buffer_size).await {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
                 warn!("request body from {peer} exceeds destroy buffer size; connection closed");
-                let mut out = Vec::new();
+                out.clear();
                 http::response::payload_too_large(&mut out);
-                write(&mut stream, out).await;
+                io.write(out).await;
                 return;
             }
             Err(BodyError::Bad) => {
-                let mut out = Vec::new();
+                out.clear();
                 http::response::bad_request(&mut out, "Bad chunked body");
-                write(&mut stream, out).await;
+                io.write(out).await;
                 return;
             }
             Err(BodyError::Closed) => return,
         };
         let keep = head.keep_alive;
-        let mut out = Vec::new();
+        out.clear();
         match route {
             Route::NotOurs => app_fallback(&st, &head, &body, &mut out),
             Route::Static(path) => {
@@ -234,10 +333,7 @@ pub(crate) async fn serve(
                     .map_or(0, |d| d.as_secs());
                 let r = st.srv.assets.respond(path, &head, now, keep);
                 debug!("served static content {path}");
-                if !write_bytes(&mut stream, r.head).await
-                    || !write_bytes(&mut stream, r.body).await
-                    || !keep
-                {
+                if !io.write_bytes(r.head).await || !io.write_bytes(r.body).await || !keep {
                     return;
                 }
                 continue;
@@ -258,23 +354,29 @@ pub(crate) async fn serve(
                     && !http::query_has(query, "disconnect")
                     && st.srv.transport_names.contains(&"htmlfile")
                 {
-                    st.spawn(htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)));
+                    if let Some((stream, buf)) = io.into_parts() {
+                        st.spawn(htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)));
+                    }
                     return;
                 }
-                let io = Conn {
-                    stream: &mut stream,
-                    buf: &mut buf,
-                };
-                if !transport_request(&st, &head, transport, sid, &body, &mut out, io).await {
+                if !transport_request(&st, &head, transport, sid, &body, &mut out, &mut io).await {
                     return;
                 }
             }
         }
-        if !write(&mut stream, out).await || !keep {
+        let (ok, b) = io.write(out).await;
+        out = b;
+        if !ok || !keep {
             return;
+        }
+        if out.capacity() > KEEP_OUT {
+            out = Vec::with_capacity(512);
         }
     }
 }
+
+/// A connection keeps its response buffer between requests only up to this size.
+const KEEP_OUT: usize = 16 * 1024;
 
 fn ws_transport_name(st: &ShardState, transport: &str) -> Option<&'static str> {
     st.srv

@@ -2,58 +2,40 @@
 //! xhr-polling and jsonp-polling long polls, POSTs of every HTTP transport, `?disconnect`,
 //! CORS preflight and 405.
 
-use super::conn::READ_CHUNK;
+use super::conn::Io;
 use crate::http::{self, RequestHead};
 use crate::protocol::{handshake as hs, payload};
 use crate::server::dispatch::not_handshaken;
 use crate::server::shard_state::ShardState;
 use crate::session::PollOutlet;
 use crate::sid::Sid;
-use bytes::BytesMut;
-use monoio::buf::IoBufMut;
-use monoio::io::{CancelableAsyncReadRent, Canceller};
-use monoio::net::TcpStream;
+use std::borrow::Cow;
 use std::rc::Rc;
 use std::time::Duration;
 use tracing::{debug, info, warn};
 
-/// The connection a request arrived on (a pending poll watches it for an abort).
-pub(crate) struct Conn<'a> {
-    pub(crate) stream: &'a mut TcpStream,
-    pub(crate) buf: &'a mut BytesMut,
-}
-
 /// Wait until the pending poll `outlet` has something to say or `wait` passes. Returns
 /// true when the client went away meanwhile (Q-21: the poll is aborted at once).
-async fn wait_poll(io: Conn<'_>, outlet: &PollOutlet, wait: Duration) -> bool {
+///
+/// The connection is watched with a read. When the poll ends first, the read stays in
+/// flight ([`Io::park`]) as the read of the connection's next request.
+async fn wait_poll(io: &mut Io, outlet: &PollOutlet, wait: Duration) -> bool {
     let deadline = std::time::Instant::now() + wait;
     if !outlet.notify.is_set() {
-        let canceller = Canceller::new();
-        if io.buf.capacity() - io.buf.len() < READ_CHUNK / 2 {
-            io.buf.reserve(READ_CHUNK);
-        }
-        let len = io.buf.len();
-        let b = std::mem::take(io.buf);
-        let mut read = std::pin::pin!(io
-            .stream
-            .cancelable_read(b.slice_mut(len..), canceller.handle()));
+        let Some(mut read) = io.start_read() else {
+            return true;
+        };
         let first = monoio::select! {
             r = &mut read => Some(r),
             _ = monoio::time::timeout(wait, outlet.notify.notified()) => None,
         };
-        let (res, slice) = match first {
-            Some(r) => r,
-            None => {
-                canceller.cancel();
-                read.await
-            }
+        let Some((rd, buf, res)) = first else {
+            io.park(read);
+            return false;
         };
-        *io.buf = slice.into_inner();
-        match res {
-            Ok(0) => return true,
-            Ok(_) => {}
-            Err(e) if e.raw_os_error() == Some(libc::ECANCELED) => return false,
-            Err(_) => return true,
+        io.read_done(rd, buf);
+        if !matches!(res, Ok(n) if n > 0) {
+            return true;
         }
     }
     let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -96,7 +78,7 @@ pub(crate) async fn transport_request(
     sid: &str,
     body: &[u8],
     out: &mut Vec<u8>,
-    io: Conn<'_>,
+    io: &mut Io,
 ) -> bool {
     let keep = head.keep_alive;
     let query = head.target.split_once('?').map_or("", |(_, q)| q);
@@ -196,12 +178,16 @@ pub(crate) async fn transport_request(
             vec![not_handshaken()]
         }
     };
-    let mut text = String::new();
+    let mut text = std::mem::take(&mut io.text);
+    text.clear();
     if packets.is_empty() {
         text.push_str("8::");
     } else {
-        let strs: Vec<&str> = packets.iter().map(|p| p.as_str()).collect();
-        payload::encode_payload(&strs, &mut text);
+        payload::encode_payload_with(
+            packets.len(),
+            |i| packets.get(i).map_or("", |p| p.as_str()),
+            &mut text,
+        );
     }
     debug!("{name} writing {text}");
     if name == "jsonp-polling" {
@@ -219,35 +205,49 @@ pub(crate) async fn transport_request(
             keep,
         );
     } else {
-        let mut hdrs: Vec<(&str, &str)> = vec![("Connection", "Keep-Alive")];
-        if let Some(o) = origin {
-            hdrs.extend(http::response::cors_headers(o));
-        }
+        let hdrs: [(&str, &str); 3];
+        let hdrs: &[(&str, &str)] = match origin {
+            Some(o) => {
+                let [a, b] = http::response::cors_headers(o);
+                hdrs = [("Connection", "Keep-Alive"), a, b];
+                &hdrs
+            }
+            None => &[("Connection", "Keep-Alive")],
+        };
         http::response::write_response(
             out,
             200,
             Some("text/plain; charset=UTF-8"),
-            &hdrs,
+            hdrs,
             text.as_bytes(),
             keep,
         );
     }
+    if text.capacity() <= KEEP_TEXT {
+        io.text = text;
+    }
     true
 }
+
+/// A connection keeps its payload scratch text only up to this size.
+const KEEP_TEXT: usize = 16 * 1024;
 
 /// The packet text of a POST body: the whole body for xhr-polling (decoded once, Q-39),
 /// the JSON string in the `d` form field for jsonp-polling (Q-9: a bad `d` is logged
 /// and ignored).
-fn post_text(transport: &str, body: &[u8]) -> Option<String> {
+fn post_text<'a>(transport: &str, body: &'a [u8]) -> Option<Cow<'a, str>> {
     if transport != "jsonp-polling" {
-        return Some(String::from_utf8_lossy(body).into_owned());
+        return Some(match std::str::from_utf8(body) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(body),
+        });
     }
     let Some(d) = http::form_field(body, "d") else {
         warn!("jsonp-polling POST without a d= field ignored");
         return None;
     };
     match crate::protocol::json::parse(&d) {
-        Ok(serde_json::Value::String(s)) => Some(s),
+        Ok(serde_json::Value::String(s)) => Some(Cow::Owned(s)),
         _ => {
             warn!("jsonp-polling POST whose d= is not a JSON string ignored");
             None

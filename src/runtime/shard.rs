@@ -40,16 +40,30 @@ pub(crate) fn run(
             }),
         IoDriver::Uring => RuntimeBuilder::<IoUringDriver>::new()
             .with_entries(URING_ENTRIES)
+            .uring_builder(ring_flags())
             .enable_timer()
             .build()
+            .or_else(|_| {
+                RuntimeBuilder::<IoUringDriver>::new()
+                    .with_entries(URING_ENTRIES)
+                    .enable_timer()
+                    .build()
+            })
             .map(|mut rt| {
                 info!("shard {id}: io_uring driver");
                 rt.block_on(fut)
             }),
         IoDriver::Auto => RuntimeBuilder::<FusionDriver>::new()
             .with_entries(URING_ENTRIES)
+            .uring_builder(ring_flags())
             .enable_timer()
             .build()
+            .or_else(|_| {
+                RuntimeBuilder::<FusionDriver>::new()
+                    .with_entries(URING_ENTRIES)
+                    .enable_timer()
+                    .build()
+            })
             .map(|mut rt| {
                 match &rt {
                     monoio::FusionRuntime::Uring(_) => info!("shard {id}: io_uring driver"),
@@ -64,6 +78,16 @@ pub(crate) fn run(
         error!("shard {id}: cannot start its runtime: {e}");
     }
     ShardState::detach();
+}
+
+/// Ring setup: completions are run cooperatively, when the shard next enters the kernel
+/// (it does on every turn of its loop), instead of interrupting it with an IPI for each
+/// completion that another CPU (the peer's softirq) queues (kernel 5.19+; older kernels
+/// refuse the flags and the ring is built without them).
+fn ring_flags() -> io_uring::Builder {
+    let mut b = io_uring::IoUring::builder();
+    b.setup_coop_taskrun().setup_taskrun_flag();
+    b
 }
 
 fn block_on_fusion<F: Future>(
