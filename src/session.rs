@@ -131,6 +131,10 @@ pub struct StreamOutlet {
     close: Cell<Option<u16>>,
     closing: Cell<bool>,
     dead: Cell<bool>,
+    /// Shard tick of the last wake for broadcast frames (see [`StreamOutlet::push_bulk`]).
+    bulk_tick: Cell<u32>,
+    /// Registered for a wake at the shard's next tick.
+    deferred: Cell<bool>,
 }
 
 impl StreamOutlet {
@@ -149,7 +153,41 @@ impl StreamOutlet {
             close: Cell::new(None),
             closing: Cell::new(false),
             dead: Cell::new(false),
+            // Two ticks before tick 0: the first broadcast frame always goes out at once.
+            bulk_tick: Cell::new(u32::MAX - 1),
+            deferred: Cell::new(false),
         })
+    }
+
+    /// Queue a frame of a broadcast at shard tick `tick` (10 ms ticks). Broadcast
+    /// frames are coalesced per connection: the first after a quiet tick wakes the writer
+    /// at once; while broadcasts keep coming, the writer is woken once per tick and writes
+    /// everything queued in one go (a fan-out of N messages per tick to many receivers
+    /// costs one write per receiver per tick instead of N). Returns true when the caller
+    /// must register this outlet for [`StreamOutlet::wake_deferred`] at the next tick.
+    pub fn push_bulk(&self, frame: Bytes, tick: u32) -> bool {
+        if self.closing.get() || self.dead.get() {
+            return false;
+        }
+        self.queue.borrow_mut().push(frame);
+        if self.notify.is_set() || self.deferred.get() {
+            // A wake is already due: the frame goes with it.
+            return false;
+        }
+        if tick.wrapping_sub(self.bulk_tick.get()) >= 2 {
+            self.bulk_tick.set(tick);
+            self.notify.notify();
+            return false;
+        }
+        self.deferred.set(true);
+        true
+    }
+
+    /// The deferred wake of [`StreamOutlet::push_bulk`], at shard tick `tick`.
+    pub fn wake_deferred(&self, tick: u32) {
+        self.deferred.set(false);
+        self.bulk_tick.set(tick);
+        self.notify.notify();
     }
 
     /// Queue a frame for writing. Frames queued after `close` are dropped.
@@ -356,6 +394,25 @@ impl Outlet {
         }
     }
 
+    /// Write one packet of a broadcast at shard tick `tick`: stream transports coalesce
+    /// broadcast frames ([`StreamOutlet::push_bulk`]); returns the outlet when it must be
+    /// woken at the next tick. Polls and relays write at once.
+    pub fn write_bulk(&self, p: Encoded, tick: u32) -> Option<Rc<StreamOutlet>> {
+        match self {
+            Outlet::Stream(w) => {
+                let frame = match w.framing {
+                    Framing::Websocket => p.into_frame(),
+                    Framing::Htmlfile => htmlfile_chunk(p.as_str()),
+                };
+                w.push_bulk(frame, tick).then(|| w.clone())
+            }
+            _ => {
+                self.write(p);
+                None
+            }
+        }
+    }
+
     /// End the transport: close a websocket (with a close frame), answer a pending poll.
     pub fn close(&self) {
         match self {
@@ -506,6 +563,28 @@ impl Session {
         self.buffer.push(p);
         true
     }
+
+    /// [`Session::deliver`] for one packet of a broadcast at shard tick `tick`: returns
+    /// the stream outlet to wake at the next tick, if the write was deferred.
+    pub fn deliver_bulk(
+        &mut self,
+        p: Encoded,
+        volatile: bool,
+        tick: u32,
+    ) -> Option<Rc<StreamOutlet>> {
+        if self.ended {
+            return None;
+        }
+        if self.open {
+            if let Some(o) = self.outlet.as_ref().filter(|o| o.writable()) {
+                return o.write_bulk(p, tick);
+            }
+        }
+        if !volatile {
+            self.buffer.push(p);
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -539,6 +618,39 @@ mod tests {
         s.open = true;
         assert!(s.deliver(Encoded::new("3:::v"), true));
         assert_eq!(out.take().len(), 1);
+    }
+
+    #[test]
+    fn broadcast_frames_coalesce_per_tick() {
+        let out = StreamOutlet::new("websocket");
+        // First broadcast frame after a quiet period: woken at once.
+        assert!(!out.push_bulk(Bytes::from_static(b"a"), 100));
+        assert!(out.notify.is_set());
+        // More frames while that wake is pending ride along.
+        assert!(!out.push_bulk(Bytes::from_static(b"b"), 100));
+        let mut q = Vec::new();
+        out.swap_queue(&mut q);
+        assert_eq!(q.len(), 2);
+        // The writer ran (flag consumed); another frame in the same or next tick is
+        // deferred to the shard's next tick, and registered once.
+        out.notify.flagged.set(false);
+        assert!(out.push_bulk(Bytes::from_static(b"c"), 101));
+        assert!(!out.notify.is_set());
+        assert!(!out.push_bulk(Bytes::from_static(b"d"), 101));
+        out.wake_deferred(102);
+        assert!(out.notify.is_set());
+        out.notify.flagged.set(false);
+        // Still busy at tick 103: deferred again; after two quiet ticks: at once.
+        assert!(out.push_bulk(Bytes::from_static(b"e"), 103));
+        out.wake_deferred(104);
+        out.notify.flagged.set(false);
+        assert!(!out.push_bulk(Bytes::from_static(b"f"), 106));
+        assert!(out.notify.is_set());
+        let mut q = Vec::new();
+        out.swap_queue(&mut q);
+        assert_eq!(q.len(), 4, "c, d, e, f in order");
+        assert_eq!(&q[0][..], b"c");
+        assert_eq!(&q[3][..], b"f");
     }
 
     #[test]

@@ -153,3 +153,31 @@ test('monitor: arrived(sid, "") on connection and gone(sid, "", reason) on disco
     s.close();
   } finally { mon.close(); }
 });
+
+test('rooms: a burst of room broadcasts reaches every member once and in order, interleaved with the sender\'s own replies in order', T, async () => {
+  // sio09 coalesces broadcast frames per connection while broadcasts keep coming (one write
+  // carries several); nothing may be lost, duplicated or reordered, and a unicast reply
+  // queued between two broadcasts must come between them.
+  const members = await clients(4);
+  const [a] = members;
+  const N = 150;
+  try {
+    for (const s of members) await s.call('join', ['burst']);
+    for (let i = 0; i < N; i++) {
+      a.emit('to-room', ['burst', i]);
+      a.emit('echo', [i]);
+    }
+    await marker(a, ...members.slice(1));
+    for (const s of members) {
+      const got = s.frames.filter((f) => f.startsWith('5:::{"name":"room","args":["burst"'));
+      assert.deepEqual(got, Array.from({ length: N }, (_, i) => roomFrame('burst', i)));
+    }
+    const mine = a.frames.filter((f) => f.startsWith('5:::{"name":"room","args":["burst"') ||
+      f.startsWith('5:::{"name":"echo"'));
+    const want = [];
+    for (let i = 0; i < N; i++) {
+      want.push(roomFrame('burst', i), `5:::${JSON.stringify({ name: 'echo', args: [i] })}`);
+    }
+    assert.deepEqual(mine, want);
+  } finally { closeAll(members); }
+});

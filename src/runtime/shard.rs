@@ -152,6 +152,8 @@ async fn timer_task(st: Rc<ShardState>) {
     let tick = Duration::from_millis(TICK_MS);
     while !st.stopping.get() {
         monoio::time::sleep(tick).await;
+        st.tick.set(st.tick.get().wrapping_add(1));
+        st.wake_deferred();
         st.fire_timers();
     }
 }

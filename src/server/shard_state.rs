@@ -71,6 +71,11 @@ pub(crate) struct ShardState {
     pub id: usize,
     pub srv: Arc<ServerInner>,
     pub sessions: RefCell<FxHashMap<Sid, Session>>,
+    /// The timer task's tick count (10 ms ticks, wrapping): the clock broadcast coalescing
+    /// reads without a system call.
+    pub tick: Cell<u32>,
+    /// Stream outlets whose broadcast frames wait for the next tick.
+    pub deferred_outlets: RefCell<std::collections::VecDeque<Rc<crate::session::StreamOutlet>>>,
     pub rooms: RefCell<Rooms>,
     pub wheel: RefCell<Wheel<Timer>>,
     pub epoch: Instant,
@@ -104,6 +109,8 @@ impl ShardState {
             id,
             srv,
             sessions: RefCell::new(FxHashMap::default()),
+            tick: Cell::new(0),
+            deferred_outlets: RefCell::new(std::collections::VecDeque::new()),
             rooms: RefCell::new(Rooms::default()),
             wheel: RefCell::new(Wheel::new()),
             epoch: Instant::now(),
