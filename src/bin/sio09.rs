@@ -85,7 +85,22 @@ fn wait_for_signal(set: &libc::sigset_t) -> i32 {
     sig
 }
 
+/// Keep transparent huge pages out of this process. mimalloc asks for huge pages on the
+/// arenas it commits eagerly, so resident memory grows in 2 MiB steps: with many small
+/// long-lived allocations (idle sessions) that is about 1.5 KiB more per session and
+/// 12 MiB more at start (measured: 4.08 vs 2.54 KiB per idle websocket session) for no
+/// measurable speed-up. Set before anything large is faulted in; a no-op elsewhere.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes integer arguments only and changes a
+    // flag of this process; a failure (old kernel) leaves things as they were.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    disable_transparent_huge_pages();
     let cli = Cli::parse();
     let cfg = match load_config(&cli) {
         Ok(c) => c,
