@@ -13,7 +13,7 @@
 #   FANOUT_CLIENTS [10000] FANOUT_RATE [100]        the same with a large room (`fanout`)
 #   POLL_CLIENTS [100] POLL_INFLIGHT [4]           xhr-polling echo
 #   STATIC_CONNS [50] STATIC_GZIP [1]              keep-alive GET /socket.io/socket.io.js
-#   STORM_RATE [3000] STORM_DURATION [5]           new websocket clients per second
+#   STORM_RATE [12000] STORM_DURATION [5]           new websocket clients per second
 #   IDLE_CLIENTS [5000] IDLE_DURATION [12] IDLE_HEARTBEAT_INTERVAL [5]
 # Others: LOADGEN_ARGS (extra loadgen flags), OUT (directory for raw JSON and logs),
 # RESULTS (where latest.md and the SVG charts go: benches/results, or $OUT with --smoke).
@@ -39,7 +39,7 @@ if [ "$SMOKE" = 1 ]; then
     d_dur=0.5 d_warm=0.2 d_echo=20 d_bc=20 d_bcrate=20 d_fo=40 d_forate=10 d_poll=5 d_static=4 d_storm=40
     d_storm_dur=0.5 d_idle=50 d_idle_dur=1.2 d_hb=1
 else
-    d_dur=10 d_warm=2 d_echo=1000 d_bc=1000 d_bcrate=1000 d_fo=10000 d_forate=100 d_poll=100 d_static=50 d_storm=3000
+    d_dur=10 d_warm=2 d_echo=1000 d_bc=1000 d_bcrate=1000 d_fo=10000 d_forate=100 d_poll=100 d_static=50 d_storm=12000
     d_storm_dur=5 d_idle=5000 d_idle_dur=12 d_hb=5
 fi
 DURATION=${DURATION:-$d_dur}
