@@ -93,7 +93,8 @@ impl Socket {
     /// Emit with the arguments given as a JSON array text.
     pub fn emit_raw(&self, name: &str, args_json: &str) {
         let nsp = self.nsp_name();
-        let hint = 24 + nsp.len() + name.len() + args_json.len();
+        // At least what encode_event reserves, so the frame buffer is never regrown.
+        let hint = 32 + nsp.len() + name.len() + args_json.len();
         self.write_built(hint, false, |s| {
             packet::encode_event(s, MessageId::None, nsp, name, args_json)
         });
@@ -377,7 +378,8 @@ impl Ack {
         // As in 0.9: an ack called without arguments is `6:::{id}`, without `+[]`.
         let args = (args_json.trim() != "[]").then_some(args_json);
         let nsp = self.socket.nsp_name();
-        let hint = 24 + nsp.len() + args_json.len();
+        // At least what encode_ack reserves, so the frame buffer is never regrown.
+        let hint = 28 + nsp.len() + args_json.len();
         self.socket
             .write_built(hint, false, |s| packet::encode_ack(s, nsp, self.id, args));
     }
