@@ -464,8 +464,6 @@ pub enum Deadline {
 
 /// One client session.
 pub struct Session {
-    /// Its id.
-    pub sid: Sid,
     /// Handshake data as compact JSON text: an idle session keeps one small string
     /// instead of a tree of maps (parsed on demand by [`Session::handshake_data`]).
     pub handshake: Rc<str>,
@@ -495,9 +493,8 @@ pub struct Session {
 
 impl Session {
     /// A freshly handshaken session.
-    pub fn new(sid: Sid, handshake: HandshakeData, issued: u64) -> Session {
+    pub fn new(handshake: HandshakeData, issued: u64) -> Session {
         Session {
-            sid,
             handshake: Rc::from(crate::protocol::json::to_js_json(&Value::Object(handshake))),
             issued: Some(issued),
             connected: false,
@@ -591,10 +588,6 @@ impl Session {
 mod tests {
     use super::*;
 
-    fn sid() -> Sid {
-        Sid::parse("abcdefghijklmnopqrst").expect("valid")
-    }
-
     #[test]
     fn encoded_frame_wraps_text_once() {
         let e = Encoded::new("1::");
@@ -609,7 +602,7 @@ mod tests {
 
     #[test]
     fn deliver_buffers_until_open_and_drops_volatile() {
-        let mut s = Session::new(sid(), HandshakeData::new(), 0);
+        let mut s = Session::new(HandshakeData::new(), 0);
         assert!(s.deliver(Encoded::new("3:::a"), false));
         assert!(!s.deliver(Encoded::new("3:::v"), true));
         assert_eq!(s.buffer.len(), 1);

@@ -2,7 +2,7 @@
 //! handshake, a reader that decodes client frames into packets for the session engine,
 //! and a writer task that flushes the session's outlet.
 
-use super::stream_io::{next, read_owned, Flusher, PendingRead};
+use super::stream_io::{next, read_owned_inline, Flusher};
 use crate::http::RequestHead;
 use crate::server::dispatch::{not_handshaken, WsEnd};
 use crate::server::shard_state::ShardState;
@@ -148,9 +148,7 @@ async fn read_loop(c: &mut WsConn) -> WsEnd {
     let (st, sid, name) = (&c.st, c.sid, c.name);
     let mut read_hint = MIN_READ;
     // Bytes that arrived with the upgrade request are handled before the first read.
-    let mut pending: Option<PendingRead> = None;
-    let mut want = read_hint;
-    let end = 'conn: loop {
+    loop {
         loop {
             match c.dec.decode(&mut c.buf) {
                 Ok(Some(WsEvent::Text(t))) => {
@@ -162,60 +160,58 @@ async fn read_loop(c: &mut WsConn) -> WsEnd {
                 Ok(Some(WsEvent::Close { code, .. })) => {
                     // Echo the close (RFC 6455 §5.5.1), then end.
                     c.outlet.close(Some(code.unwrap_or(ws::CLOSE_NORMAL)));
-                    break 'conn WsEnd::CloseFrame;
+                    return WsEnd::CloseFrame;
                 }
                 Ok(None) => break,
                 Err(WsError::TooBig { limit }) => {
                     // §3.2.2 size guard, per message: kick like a client `0::`.
                     warn!("websocket parser forced user kick: message larger than {limit} bytes");
                     st.force_disconnect(&sid);
-                    break 'conn WsEnd::Server;
+                    return WsEnd::Server;
                 }
                 Err(e) => {
                     warn!("websocket parser error: {e}");
                     c.outlet.close(Some(e.close_code()));
-                    break 'conn WsEnd::ProtocolError;
+                    return WsEnd::ProtocolError;
                 }
             }
         }
-        if let Some(r) = c.rd.take() {
-            if c.buf.is_empty() && c.buf.capacity() > IDLE_KEEP.min(2 * read_hint) {
-                // Nothing partial is pending: give a buffer larger than the reads need
-                // back rather than pinning it while the connection idles (`read_hint`
-                // falls to MIN_READ after a few small reads).
-                c.buf = BytesMut::new();
-            }
-            want = c
-                .dec
-                .pending_frame_len()
-                .map_or(read_hint, |n| n.saturating_sub(c.buf.len()))
-                .clamp(MIN_READ, MAX_READ_RESERVE);
-            pending = Some(read_owned(r, std::mem::take(&mut c.buf), want));
+        let Some(r) = c.rd.take() else {
+            return WsEnd::Server;
+        };
+        if c.buf.is_empty() && c.buf.capacity() > IDLE_KEEP.min(2 * read_hint) {
+            // Nothing partial is pending: give a buffer larger than the reads need
+            // back rather than pinning it while the connection idles (`read_hint`
+            // falls to MIN_READ after a few small reads).
+            c.buf = BytesMut::new();
         }
+        let want = c
+            .dec
+            .pending_frame_len()
+            .map_or(read_hint, |n| n.saturating_sub(c.buf.len()))
+            .clamp(MIN_READ, MAX_READ_RESERVE);
+        // The read lives in this task's state (no allocation per read); returning while
+        // it is pending drops it, which cancels it.
+        let mut read = std::pin::pin!(read_owned_inline(r, std::mem::take(&mut c.buf), want));
         // Write what handling queued, then wait for more bytes or more packets.
-        let done = loop {
+        let (r, b, res) = loop {
             // Boxed: the write future is large and an idle connection would otherwise
             // carry its size between writes.
             if !Box::pin(c.fl.flush(&c.outlet)).await {
-                break 'conn WsEnd::SocketError;
+                return WsEnd::SocketError;
             }
             if c.outlet.is_closing() || c.outlet.is_dead() {
-                break 'conn WsEnd::Server;
+                return WsEnd::Server;
             }
-            let Some(p) = pending.as_mut() else {
-                break 'conn WsEnd::Server;
-            };
-            if let Some(done) = next(p, &c.outlet).await {
+            if let Some(done) = next(&mut read, &c.outlet).await {
                 break done;
             }
         };
-        pending = None;
-        let (r, b, res) = done;
         let spare = b.capacity() - b.len();
         c.rd = Some(r);
         c.buf = b;
         match res {
-            Ok(0) => break WsEnd::SocketEnd,
+            Ok(0) => return WsEnd::SocketEnd,
             Ok(n) => {
                 // Grow the next read while reads fill the buffer; shrink when they don't.
                 if n >= spare.max(want) {
@@ -226,11 +222,8 @@ async fn read_loop(c: &mut WsConn) -> WsEnd {
             }
             Err(e) => {
                 debug!("websocket read error: {e}");
-                break WsEnd::SocketError;
+                return WsEnd::SocketError;
             }
         }
-    };
-    // A read still pending owns the read half: dropping it cancels the read.
-    drop(pending);
-    end
+    }
 }

@@ -152,7 +152,7 @@ impl ShardState {
                 if let Some(s) = ss.get_mut(sid) {
                     let c = &self.srv.config;
                     let secs = c.polling_duration.max(0.0) + c.close_timeout.max(0.0);
-                    self.arm_deadline(s, crate::session::Deadline::CloseTimeout, secs);
+                    self.arm_deadline(*sid, s, crate::session::Deadline::CloseTimeout, secs);
                 }
             }
         } else {
@@ -250,8 +250,8 @@ impl ShardState {
                 .unwrap_or_default();
             data.shift_remove("issued");
             self.cluster.borrow_mut().remote.remove(&sid);
-            let s = crate::session::Session::new(sid, data, issued);
-            self.sessions.borrow_mut().insert(sid, s);
+            let s = crate::session::Session::new(data, issued);
+            self.sessions.borrow_mut().insert(sid, Box::new(s));
             return self.open(sid, outlet);
         }
         let (relay, stream) = match outlet {

@@ -56,8 +56,13 @@ impl ShardState {
         if self.srv.node.is_some() {
             self.publish_handshake(&sid, &data);
         }
-        let mut s = Session::new(sid, data, issued);
-        self.arm_deadline(&mut s, Deadline::HandshakeExpiry, HANDSHAKE_EXPIRY_SECS);
+        let mut s = Box::new(Session::new(data, issued));
+        self.arm_deadline(
+            sid,
+            &mut s,
+            Deadline::HandshakeExpiry,
+            HANDSHAKE_EXPIRY_SECS,
+        );
         self.sessions.borrow_mut().insert(sid, s);
     }
 
@@ -250,7 +255,12 @@ impl ShardState {
         }
         s.hb_scheduled = true;
         debug!("set heartbeat interval for client {sid}");
-        self.arm_deadline(s, Deadline::Heartbeat, self.srv.config.heartbeat_interval);
+        self.arm_deadline(
+            *sid,
+            s,
+            Deadline::Heartbeat,
+            self.srv.config.heartbeat_interval,
+        );
     }
 
     /// The reader of websocket `outlet` for `sid` stopped.
@@ -293,7 +303,12 @@ impl ShardState {
         s.deadlines.cancel(Deadline::Heartbeat);
         s.deadlines.cancel(Deadline::HeartbeatTimeout);
         debug!("set close timeout for client {sid}");
-        self.arm_deadline(s, Deadline::CloseTimeout, self.srv.config.close_timeout);
+        self.arm_deadline(
+            sid,
+            s,
+            Deadline::CloseTimeout,
+            self.srv.config.close_timeout,
+        );
     }
 
     /// One inbound packet text from session `sid` (§4.3 inbound processing). On a node
@@ -693,7 +708,7 @@ impl ShardState {
                     if !s.hb_timeout_armed {
                         s.hb_timeout_armed = true;
                         let secs = self.srv.config.heartbeat_timeout;
-                        self.arm_deadline(s, Deadline::HeartbeatTimeout, secs);
+                        self.arm_deadline(sid, s, Deadline::HeartbeatTimeout, secs);
                     }
                     return;
                 }

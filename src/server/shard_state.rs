@@ -70,7 +70,9 @@ type Pending = Box<dyn FnOnce(StoreResult)>;
 pub(crate) struct ShardState {
     pub id: usize,
     pub srv: Arc<ServerInner>,
-    pub sessions: RefCell<FxHashMap<Sid, Session>>,
+    /// Boxed: the table keeps a 48-byte slot per bucket (hash tables run 50-87 % full)
+    /// instead of a 216-byte one; one pointer hop per lookup.
+    pub sessions: RefCell<FxHashMap<Sid, Box<Session>>>,
     /// The timer task's tick count (10 ms ticks, wrapping): the clock broadcast coalescing
     /// reads without a system call.
     pub tick: Cell<u32>,
@@ -177,10 +179,10 @@ impl ShardState {
     /// Arm deadline `d` of session `s` to be due `secs` seconds from now. A wheel entry
     /// is inserted only when none is queued for `d` that fires at or before then (see
     /// [`crate::deadlines`]).
-    pub fn arm_deadline(&self, s: &mut Session, d: Deadline, secs: f64) {
+    pub fn arm_deadline(&self, sid: Sid, s: &mut Session, d: Deadline, secs: f64) {
         let tick = self.tick_in(secs);
         if let Some(t) = s.deadlines.arm(d, tick) {
-            self.queue_deadline(s.sid, d, tick, t);
+            self.queue_deadline(sid, d, tick, t);
         }
     }
 
