@@ -1,6 +1,6 @@
 //! A websocket (or flashsocket) connection after the upgrade: the RFC 6455 / hybi
-//! handshake, a reader that decodes client frames into packets for the session engine,
-//! and a writer task that flushes the session's outlet.
+//! handshake, then one task per open connection that decodes client frames into packets
+//! for the session engine and flushes the session's outlet after handling them.
 
 use super::stream_io::{next, read_owned_inline, Flusher};
 use crate::http::RequestHead;
@@ -126,8 +126,8 @@ struct WsConn {
 }
 
 /// Run an open connection until it ends. A plain function around an `async move` block
-/// so that `c` is stored once in the task (an `async fn`'s arguments are kept twice).
-// Written out on purpose: `async fn pump(c)` would store `c` twice (see above).
+/// on purpose: an `async fn pump(c)` would keep `c` twice in the task (its argument and
+/// the local it moves into).
 #[allow(clippy::manual_async_fn)]
 fn pump(mut c: WsConn) -> impl std::future::Future<Output = ()> {
     async move {

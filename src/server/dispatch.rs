@@ -13,8 +13,8 @@ use crate::sid::Sid;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
 
-/// Deferred broadcast wakes per shard tick (10 ms): about 100,000 coalesced writes per
-/// second per shard. Below it every busy receiver is written once per tick; above it (a
+/// Deferred broadcast wakes per shard tick (10 ms): at most about 50,000 coalesced writes
+/// per second per shard. Below it every busy receiver is written once per tick; above it (a
 /// very large room under a stream of broadcasts) receivers are written every few ticks,
 /// with more frames per write, which is what keeps such a fan-out from collapsing.
 pub(crate) const DEFERRED_WAKES_PER_TICK: usize = 500;
@@ -670,19 +670,19 @@ impl ShardState {
                         self.srv.store.destroy_client(sid.as_str());
                     }
                 }
-                Timer::Session(sid, d, gen) => self.fire(sid, d, gen),
+                Timer::Session(sid, d, queued) => self.fire(sid, d, queued),
             }
         }
     }
 
-    fn fire(self: &Rc<Self>, sid: Sid, d: Deadline, gen: u32) {
+    fn fire(self: &Rc<Self>, sid: Sid, d: Deadline, queued: u32) {
         {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(&sid) else { return };
             if s.ended {
                 return;
             }
-            match s.deadlines.fired(d, gen, self.now_tick()) {
+            match s.deadlines.fired(d, queued, self.now_tick()) {
                 Fired::Stale => return,
                 Fired::Later(t) => {
                     // The deadline moved later since this entry was queued: the full

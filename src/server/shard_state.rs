@@ -60,7 +60,10 @@ pub(crate) enum StoreResult {
 /// A timer entry.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Timer {
-    Session(Sid, Deadline, u32),
+    /// Deadline `d` of a session; the tick the entry was queued for identifies the live
+    /// entry (see [`crate::deadlines`]).
+    Session(Sid, Deadline, crate::deadlines::Tick),
+    /// Client data kept after a disconnect expires (`client store expiration`).
     ClientData(Sid),
 }
 
