@@ -1,7 +1,7 @@
 //! Server configuration: every Socket.IO 0.9 option by its 0.9 name (PROTOCOL.md §8).
 //!
 //! [`Config`] holds typed settings with the reference defaults (§8.2) plus sio09's own options
-//! (`workers`, `io driver`, `browser client path`). Values reach it from Rust code
+//! (`workers`, `io driver`, `broadcast writes per tick`, `browser client path`). Values reach it from Rust code
 //! ([`Config::set`], [`Config::enable`], …), from environment variables ([`Config::apply_env`]),
 //! from a TOML file ([`Config::apply_toml`]) or from text ([`Config::set_str`], used by the CLI
 //! and the C ABI). Every value is type-checked; a wrong value is an error that names the option,
@@ -508,6 +508,10 @@ pub struct Config {
     pub workers: usize,
     /// `io driver` (sio09's own; default auto).
     pub io_driver: IoDriver,
+    /// `broadcast writes per tick` (sio09's own; default 500): how many coalesced
+    /// broadcast writes a shard starts per 10 ms tick; 0 turns coalescing off (every
+    /// broadcast frame is written at once, as 0.9 did). See README "Limits".
+    pub broadcast_writes_per_tick: usize,
     /// `redis pub`, `redis sub`, `redis client` (sio09; 0.9's `redisPub`/`redisSub`/
     /// `redisClient`): separate Redis servers for publishing, subscribing and the client-data
     /// commands; `None` (the default, set with `""`) means the `store` URL.
@@ -552,6 +556,7 @@ impl Default for Config {
             match_origin_protocol: false,
             workers: 0,
             io_driver: IoDriver::Auto,
+            broadcast_writes_per_tick: 500,
         }
     }
 }
@@ -588,7 +593,8 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "destroy buffer size"
         | "browser client expires"
         | "client store expiration"
-        | "workers" => Kind::Number,
+        | "workers"
+        | "broadcast writes per tick" => Kind::Number,
         "store"
         | "resource"
         | "browser client path"
@@ -609,6 +615,8 @@ const PORT_EXPECTED: &str =
     "an integer port up to 65535 (a negative value disables the dedicated listener)";
 const BYTES_EXPECTED: &str = "a whole number of bytes >= 0 (e.g. 100000000 or 10E7)";
 const EXPIRES_EXPECTED: &str = "a whole number of seconds >= 0";
+const BROADCAST_WRITES_EXPECTED: &str = "a whole number of coalesced broadcast writes per \
+     10 ms tick and shard, from 0 (coalescing off: every broadcast frame written at once) to 1000000";
 const WORKERS_EXPECTED: &str =
     "a whole number of shard threads from 0 (one per available core) to 1024";
 const ORIGINS_EXPECTED: &str = "one or more `host:port` entries (`*` for any host or port, \
@@ -933,6 +941,7 @@ impl Config {
         "static",
         "workers",
         "io driver",
+        "broadcast writes per tick",
         "browser client path",
         "redis pub",
         "redis sub",
@@ -1001,6 +1010,10 @@ impl Config {
             "client store expiration" => self.client_store_expiration = want_seconds(key, v)?,
             "match origin protocol" => self.match_origin_protocol = want_bool(key, v)?,
             "workers" => self.workers = want_int(key, v, 0.0, 1024.0, WORKERS_EXPECTED)? as usize,
+            "broadcast writes per tick" => {
+                self.broadcast_writes_per_tick =
+                    want_int(key, v, 0.0, 1_000_000.0, BROADCAST_WRITES_EXPECTED)? as usize
+            }
             "io driver" => {
                 self.io_driver = match v {
                     OptionValue::Str(s) => s.parse()?,
@@ -1083,6 +1096,7 @@ impl Config {
             "client store expiration" => Number(self.client_store_expiration),
             "match origin protocol" => Bool(self.match_origin_protocol),
             "workers" => Number(self.workers as f64),
+            "broadcast writes per tick" => Number(self.broadcast_writes_per_tick as f64),
             "io driver" => Str(self.io_driver.name().to_owned()),
             "authorization" | "browser client handler" | "logger" | "static" => Bool(false),
             _ => return Err(ConfigError::UnknownOption(key.to_owned())),

@@ -154,11 +154,13 @@ test('monitor: arrived(sid, "") on connection and gone(sid, "", reason) on disco
   } finally { mon.close(); }
 });
 
-test('rooms: a burst of room broadcasts reaches every member once and in order, interleaved with the sender\'s own replies in order', T, async () => {
-  // sio09 coalesces broadcast frames per connection while broadcasts keep coming (one write
-  // carries several); nothing may be lost, duplicated or reordered, and a unicast reply
-  // queued between two broadcasts must come between them.
-  const members = await clients(4);
+// sio09 coalesces broadcast frames per connection while broadcasts keep coming (one write
+// carries several; `broadcast writes per tick` 0 turns that off): nothing may be lost,
+// duplicated or reordered, and a unicast reply queued between two broadcasts must come
+// between them.
+async function burstCheck(t) {
+  const members = [];
+  for (let i = 0; i < 4; i++) members.push(await connectWs(t));
   const [a] = members;
   const N = 150;
   try {
@@ -180,4 +182,13 @@ test('rooms: a burst of room broadcasts reaches every member once and in order, 
     }
     assert.deepEqual(mine, want);
   } finally { closeAll(members); }
+}
+
+test('rooms: a burst of room broadcasts reaches every member once and in order, interleaved with the sender\'s own replies in order', T, async () => {
+  await burstCheck(target);
+});
+
+test('rooms: the same burst with broadcast coalescing off (`broadcast writes per tick` 0)', T, async () => {
+  const t = await startTarget({ 'broadcast writes per tick': 0 });
+  try { await burstCheck(t); } finally { await t.stop(); }
 });

@@ -63,6 +63,7 @@ fn every_default_of_section_8_2() {
     // sio09's own.
     assert_eq!(g("workers"), Number(0.0));
     assert_eq!(g("io driver"), Str("auto".into()));
+    assert_eq!(g("broadcast writes per tick"), Number(500.0));
     assert_eq!(g("browser client path"), Bool(false));
     assert_eq!(g("redis pub"), Str(String::new()));
     assert_eq!(g("redis sub"), Str(String::new()));
@@ -74,7 +75,7 @@ fn every_default_of_section_8_2() {
 #[test]
 fn option_names_are_complete_and_consistent() {
     let c = Config::default();
-    assert_eq!(Config::OPTION_NAMES.len(), 35);
+    assert_eq!(Config::OPTION_NAMES.len(), 36);
     let mut envs = std::collections::HashSet::new();
     for name in Config::OPTION_NAMES {
         assert!(kind_of(name).is_some(), "{name} has no kind");
@@ -138,6 +139,11 @@ fn type_errors_have_clear_messages() {
     assert!(err_text(c.set("flash policy port", 70000.into())).contains("65535"));
     assert!(err_text(c.set("destroy buffer size", (-5).into())).contains("bytes"));
     assert!(err_text(c.set("workers", 5000.into())).contains("1024"));
+    let m = err_text(c.set("broadcast writes per tick", (-1).into()));
+    assert!(m.contains("coalescing off"), "{m}");
+    assert!(err_text(c.set("broadcast writes per tick", Number(2.5))).contains("got 2.5"));
+    c.set("broadcast writes per tick", 0.into()).unwrap();
+    assert_eq!(c.broadcast_writes_per_tick, 0);
     assert!(err_text(c.set("io driver", "kqueue".into())).contains("`auto`"));
     assert!(err_text(c.set("transports", Bool(true))).contains("transport names"));
     let m = err_text(c.set("transports", list(&["websocket", "xhr_polling"])));

@@ -13,12 +13,6 @@ use crate::sid::Sid;
 use std::rc::Rc;
 use tracing::{debug, info, warn};
 
-/// Deferred broadcast wakes per shard tick (10 ms): at most about 50,000 coalesced writes
-/// per second per shard. Below it every busy receiver is written once per tick; above it (a
-/// very large room under a stream of broadcasts) receivers are written every few ticks,
-/// with more frames per write, which is what keeps such a fan-out from collapsing.
-pub(crate) const DEFERRED_WAKES_PER_TICK: usize = 500;
-
 /// Why a websocket connection ended, as seen by its reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WsEnd {
@@ -101,13 +95,19 @@ impl ShardState {
             return;
         };
         let mut ss = self.sessions.borrow_mut();
+        if self.srv.config.broadcast_writes_per_tick == 0 {
+            // Coalescing off: every frame is written at once, as 0.9 did.
+            for sid in members {
+                if let Some(s) = ss.get_mut(sid).filter(|_| !except.contains(sid)) {
+                    s.deliver(p.clone(), volatile);
+                }
+            }
+            return;
+        }
         let tick = self.tick.get();
         let mut deferred = self.deferred_outlets.borrow_mut();
         for sid in members {
-            if except.contains(sid) {
-                continue;
-            }
-            if let Some(s) = ss.get_mut(sid) {
+            if let Some(s) = ss.get_mut(sid).filter(|_| !except.contains(sid)) {
                 if let Some(o) = s.deliver_bulk(p.clone(), volatile, tick) {
                     deferred.push_back(o);
                 }
@@ -117,13 +117,15 @@ impl ShardState {
 
     /// The shard's tick (every `TICK_MS`): wake the writers whose broadcast frames were
     /// deferred to it (see [`StreamOutlet::push_bulk`]), oldest first and at most
-    /// [`DEFERRED_WAKES_PER_TICK`] of them; the rest keep collecting frames for a later
-    /// tick. A fan-out too large for one tick thus spreads over several, each write
-    /// carrying more frames, instead of one write per frame per receiver.
+    /// `broadcast writes per tick` of them (default 500: at most about 50,000 coalesced
+    /// writes per second per shard); the rest keep collecting frames for a later tick. A
+    /// fan-out too large for one tick thus spreads over several, each write carrying more
+    /// frames, instead of one write per frame per receiver.
     pub fn wake_deferred(&self) {
         let tick = self.tick.get();
+        let budget = self.srv.config.broadcast_writes_per_tick;
         let mut woken = 0;
-        while woken < DEFERRED_WAKES_PER_TICK {
+        while woken < budget {
             let Some(o) = self.deferred_outlets.borrow_mut().pop_front() else {
                 break;
             };

@@ -26,7 +26,7 @@ const LIBRARY_OPTIONS = new Set([
   'browser client', 'browser client cache', 'browser client minification',
   'browser client etag', 'browser client expires', 'browser client gzip',
   'client store expiration', 'match origin protocol', 'workers', 'io driver',
-  'browser client path',
+  'broadcast writes per tick', 'browser client path',
 ]);
 // Options that live in JavaScript only.
 const JS_OPTIONS = new Set(['authorization', 'logger', 'static', 'store', 'browser client handler']);
