@@ -183,6 +183,14 @@ impl StreamOutlet {
         true
     }
 
+    /// `p` framed for this stream: the websocket frame, or an htmlfile chunk.
+    pub fn frame(&self, p: Encoded) -> Bytes {
+        match self.framing {
+            Framing::Websocket => p.into_frame(),
+            Framing::Htmlfile => htmlfile_chunk(p.as_str()),
+        }
+    }
+
     /// The deferred wake of [`StreamOutlet::push_bulk`], at shard tick `tick`.
     pub fn wake_deferred(&self, tick: u32) {
         self.deferred.set(false);
@@ -385,10 +393,7 @@ impl Outlet {
     /// Write one packet now (the transport is open).
     pub fn write(&self, p: Encoded) {
         match self {
-            Outlet::Stream(w) => match w.framing {
-                Framing::Websocket => w.push(p.into_frame()),
-                Framing::Htmlfile => w.push(htmlfile_chunk(p.as_str())),
-            },
+            Outlet::Stream(w) => w.push(w.frame(p)),
             Outlet::Poll(o) => o.push(p),
             Outlet::Remote(r) => r.send(p.as_str()),
         }
@@ -399,13 +404,7 @@ impl Outlet {
     /// woken at the next tick. Polls and relays write at once.
     pub fn write_bulk(&self, p: Encoded, tick: u32) -> Option<Rc<StreamOutlet>> {
         match self {
-            Outlet::Stream(w) => {
-                let frame = match w.framing {
-                    Framing::Websocket => p.into_frame(),
-                    Framing::Htmlfile => htmlfile_chunk(p.as_str()),
-                };
-                w.push_bulk(frame, tick).then(|| w.clone())
-            }
+            Outlet::Stream(w) => w.push_bulk(w.frame(p), tick).then(|| w.clone()),
             _ => {
                 self.write(p);
                 None
@@ -548,17 +547,20 @@ impl Session {
         if self.ended {
             return false;
         }
-        if self.open {
-            if let Some(o) = self.outlet.as_ref().filter(|o| o.writable()) {
-                o.write(p);
-                return true;
-            }
+        if let Some(o) = self.writable_outlet() {
+            o.write(p);
+            return true;
         }
         if volatile {
             return false;
         }
         self.buffer.push(p);
         true
+    }
+
+    /// The current transport if it is open and can write now.
+    fn writable_outlet(&self) -> Option<&Outlet> {
+        self.outlet.as_ref().filter(|o| self.open && o.writable())
     }
 
     /// [`Session::deliver`] for one packet of a broadcast at shard tick `tick`: returns
@@ -572,10 +574,8 @@ impl Session {
         if self.ended {
             return None;
         }
-        if self.open {
-            if let Some(o) = self.outlet.as_ref().filter(|o| o.writable()) {
-                return o.write_bulk(p, tick);
-            }
+        if let Some(o) = self.writable_outlet() {
+            return o.write_bulk(p, tick);
         }
         if !volatile {
             self.buffer.push(p);

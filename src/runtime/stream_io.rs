@@ -3,7 +3,6 @@
 //! at once, and flushes the outlet itself right after handling what it read — no
 //! separate writer task, no wake-up between handling and writing.
 
-use super::conn::read_into;
 use crate::session::{Framing, StreamOutlet};
 use crate::transport::websocket as ws;
 use bytes::{Bytes, BytesMut};
@@ -26,15 +25,8 @@ pub(crate) type ReadDone = (OwnedReadHalf<TcpStream>, BytesMut, std::io::Result<
 pub(crate) type PendingRead = Pin<Box<dyn Future<Output = ReadDone>>>;
 
 /// Start a read of about `want` bytes that owns `rd` and `buf` until it completes.
-pub(crate) fn read_owned(
-    mut rd: OwnedReadHalf<TcpStream>,
-    mut buf: BytesMut,
-    want: usize,
-) -> PendingRead {
-    Box::pin(async move {
-        let r = read_into(&mut rd, &mut buf, want).await;
-        (rd, buf, r)
-    })
+pub(crate) fn read_owned(rd: OwnedReadHalf<TcpStream>, buf: BytesMut, want: usize) -> PendingRead {
+    Box::pin(read_owned_inline(rd, buf, want))
 }
 
 /// [`read_owned`] without the box, for a caller that pins the read in its own state
