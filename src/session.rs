@@ -480,11 +480,8 @@ pub struct Session {
     pub nsps: Vec<NspState>,
     /// Room keys this session is in.
     pub rooms: Vec<Rc<str>>,
-    /// A heartbeat is scheduled.
-    pub hb_scheduled: bool,
-    /// A heartbeat timeout is running.
-    pub hb_timeout_armed: bool,
-    /// Its deadlines and the wheel entries standing for them.
+    /// Its deadlines (heartbeat scheduled, heartbeat timeout running, …) and the wheel
+    /// entries standing for them.
     pub deadlines: crate::deadlines::Deadlines,
     /// The session has ended (disconnect in progress or done).
     pub ended: bool,
@@ -502,8 +499,6 @@ impl Session {
             buffer: Vec::new(),
             nsps: Vec::new(),
             rooms: Vec::new(),
-            hb_scheduled: false,
-            hb_timeout_armed: false,
             deadlines: Default::default(),
             ended: false,
         }

@@ -252,10 +252,9 @@ impl ShardState {
             Some(Outlet::Remote(r)) => r.stream,
             _ => false,
         };
-        if s.hb_scheduled || !s.open || !stream {
+        if s.deadlines.is_armed(Deadline::Heartbeat) || !s.open || !stream {
             return;
         }
-        s.hb_scheduled = true;
         debug!("set heartbeat interval for client {sid}");
         self.arm_deadline(
             *sid,
@@ -300,8 +299,6 @@ impl ShardState {
         }
         s.open = false;
         s.outlet = None;
-        s.hb_scheduled = false;
-        s.hb_timeout_armed = false;
         s.deadlines.cancel(Deadline::Heartbeat);
         s.deadlines.cancel(Deadline::HeartbeatTimeout);
         debug!("set close timeout for client {sid}");
@@ -574,10 +571,7 @@ impl ShardState {
         {
             let mut ss = self.sessions.borrow_mut();
             let Some(s) = ss.get_mut(sid) else { return };
-            if s.hb_timeout_armed {
-                s.hb_timeout_armed = false;
-                s.deadlines.cancel(Deadline::HeartbeatTimeout);
-            }
+            s.deadlines.cancel(Deadline::HeartbeatTimeout);
         }
         self.schedule_heartbeat(sid);
     }
@@ -698,7 +692,6 @@ impl ShardState {
             }
             match d {
                 Deadline::Heartbeat => {
-                    s.hb_scheduled = false;
                     if !s.open {
                         return;
                     }
@@ -707,8 +700,7 @@ impl ShardState {
                         text(|t| packet::encode_simple(t, PacketType::Heartbeat, "")),
                         true,
                     );
-                    if !s.hb_timeout_armed {
-                        s.hb_timeout_armed = true;
+                    if !s.deadlines.is_armed(Deadline::HeartbeatTimeout) {
                         let secs = self.srv.config.heartbeat_timeout;
                         self.arm_deadline(sid, s, Deadline::HeartbeatTimeout, secs);
                     }
