@@ -117,20 +117,67 @@ function failRequest(res) {
   } catch (e) { /* gone */ }
 }
 
+const SEGMENTS = /^\/([^/]+)\/?([^/]+)?\/?([^/]+)?\/?$/;
+
+// What 0.9's Manager#checkRequest saw in a URL under the resource: the path after the
+// resource (query and fragment stripped), protocol, transport and session id segments,
+// and whether the path is one of the static files. null for a URL outside the resource.
+function checkRequest(io, url) {
+  const resource = io.get('resource');
+  if (!ownsUrl(resource, url)) return null;
+  let rest = url.slice(resource.length);
+  const cut = rest.search(/[?#]/);
+  if (cut >= 0) rest = rest.slice(0, cut);
+  const data = { path: rest, protocol: undefined, transport: undefined, id: undefined, static: false };
+  const pieces = rest.match(SEGMENTS);
+  if (pieces) {
+    data.protocol = Number(pieces[1]);
+    data.transport = pieces[2];
+    data.id = pieces[3];
+    data.static = !!io.static.has(rest);
+  }
+  return data;
+}
+
+// The websocket draft a client speaks, as 0.9 named it (`protocolVersion`).
+function websocketDraft(headers) {
+  const v = headers['sec-websocket-version'];
+  if (v === '13') return '16';
+  if (v === '7' || v === '8') return '07-12';
+  return headers['sec-websocket-key1'] !== undefined ? 'hixie-76' : 'hixie-75';
+}
+
 function attachHttp(io, server) {
   const previous = server.listeners('request').slice();
   server.removeAllListeners('request');
 
   server.on('request', function onRequest(req, res) {
-    if (ownsUrl(io.get('resource'), req.url)) {
-      adoptRequest(io, req, res);
+    const data = checkRequest(io, req.url);
+    if (!data) {
+      for (const fn of previous) fn.call(this, req, res);
       return;
     }
-    for (const fn of previous) fn.call(this, req, res);
+    // static files and bare resource URLs are Node's to answer, as in 0.9; protocol
+    // requests (handshakes, transports) go to the library with their connection
+    if (data.static || (!data.transport && !data.protocol)) {
+      if (data.static && io.enabled('browser client')) {
+        io.static.write(data.path, req, res);
+      } else {
+        res.writeHead(200);
+        res.end('Welcome to socket.io.');
+        io.log.info('unhandled socket.io url');
+      }
+      return;
+    }
+    adoptRequest(io, req, res);
   });
 
   server.on('upgrade', (req, socket, head) => {
-    if (ownsUrl(io.get('resource'), req.url)) {
+    const data = checkRequest(io, req.url);
+    if (data) {
+      if (data.id && (data.transport === 'websocket' || data.transport === 'flashsocket')) {
+        io._noteUpgrade(data.id, websocketDraft(req.headers));
+      }
       const bytes = head && head.length ? Buffer.concat([requestHead(req, null), head]) : requestHead(req, null);
       if (!handOver(io, socket, bytes)) socket.destroy();
       return;
@@ -169,4 +216,4 @@ function attachHttp(io, server) {
   });
 }
 
-module.exports = { attachHttp, ownsUrl, requestHead };
+module.exports = { attachHttp, ownsUrl, requestHead, checkRequest };

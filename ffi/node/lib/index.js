@@ -3,7 +3,8 @@
 // through its C ABI). `require('sio09')` is meant as a drop-in for `require('socket.io')`
 // 0.9.19. See ../README.md for what is and is not supported.
 
-const { EventEmitter } = require('node:events');
+const http = require('node:http');
+const https = require('node:https');
 const { addon, libPath } = require('./native');
 const Manager = require('./manager');
 const SocketNamespace = require('./namespace');
@@ -12,57 +13,36 @@ const Logger = require('./logger');
 const { Store, MemoryStore, RedisStore } = require('./stores');
 const parser = require('./parser');
 
-// The server object of `listen(port)`: libsio09 owns the listening socket, so this is a
-// small stand-in for the http.Server 0.9 created (address(), close(), 'listening').
-class LibraryServer extends EventEmitter {
-  constructor(port) {
-    super();
-    this._port = port;
-    this._io = null;
-    this.listening = false;
-  }
-
-  address() {
-    if (!this.listening || !this._io || !this._io._handle) return null;
-    return { address: '0.0.0.0', family: 'IPv4', port: addon.localPort(this._io._handle) };
-  }
-
-  _onListening() {
-    this.listening = true;
-    this.emit('listening');
-  }
-
-  close(cb) {
-    this.listening = false;
-    if (this._io) this._io.close(() => { this.emit('close'); if (typeof cb === 'function') cb(); });
-    else if (typeof cb === 'function') setImmediate(cb);
-    return this;
-  }
-}
-
-function listen(server, options, fn) {
+// `listen(port[, host][, options][, fn])` does what 0.9 did: it creates an `http.Server`
+// (an `https.Server` when `options.key` is given), whose requests outside the resource are
+// answered `200 Welcome to socket.io.`, calls its `listen` (the port is bound when this
+// returns, as in 0.9), and attaches to it like `listen(server)`: requests under the
+// resource are handed to libsio09 with their connection.
+function listen(server, host, options, fn) {
   if (typeof server === 'function') {
-    console.warn('Socket.IO\'s `listen()` method expects an `http.Server` instance\n'
-      + 'as its first parameter (an Express 2-style app was given).');
+    console.warn('sio09: `listen()` expects an `http.Server` as its first argument; an Express 2 '
+      + 'style app was given (Express 3 apps: pass `http.createServer(app)`).');
+  }
+  // listen(port, host, options, fn) | listen(port, options, fn) | listen(port, fn)
+  if (typeof host !== 'string') {
+    fn = options;
+    options = host;
+    host = undefined;
   }
   if (typeof options === 'function') {
     fn = options;
     options = {};
   }
   if (server === undefined) server = 80;
-  if (typeof server === 'number') {
-    if (options && options.key) {
-      throw new Error('sio09: listen(port, { key, ... }) (HTTPS) is not supported; '
-        + 'terminate TLS in front of the server');
-    }
-    const port = server;
-    const facade = new LibraryServer(port);
-    const io = new Manager(null, options);
-    facade._io = io;
-    io.server = facade;
-    io._listenPort = port;
-    io._listenCallback = fn;
-    return io;
+  if (typeof server === 'number' || (typeof server === 'string' && /^\d+$/.test(server))) {
+    const port = Number(server);
+    server = options && options.key ? https.createServer(options) : http.createServer();
+    server.on('request', (req, res) => {
+      res.writeHead(200);
+      res.end('Welcome to socket.io.');
+    });
+    if (host !== undefined) server.listen(port, host, fn);
+    else server.listen(port, fn);
   }
   return new Manager(server, options);
 }

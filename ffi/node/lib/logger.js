@@ -2,8 +2,6 @@
 // The 0.9 logger surface (PROTOCOL.md §9): levels error 0, warn 1, info 2, debug 3; a line
 // is printed iff `enabled` and its level <= `level`; with `colors`, the coloured padded prefix.
 
-const util = require('node:util');
-
 const LEVELS = ['error', 'warn', 'info', 'debug'];
 const COLORS = [31, 33, 36, 90];
 
@@ -15,14 +13,15 @@ class Logger {
     this.enabled = true;
   }
 
+  // As 0.9: console.log, so apps and tests that replace console.log see the lines; a type
+  // that is not a level (`io.log.log('text')`) is printed as its own prefix.
   log(type, ...args) {
     const index = LEVELS.indexOf(type);
-    if (index < 0 || index > this.level || !this.enabled) return this;
-    const text = args.map((a) => (typeof a === 'string' ? a : util.inspect(a))).join(' ');
-    const prefix = this.colors
-      ? `   \x1b[${COLORS[index]}m${type.padEnd(5)} -\x1b[39m`
+    if (index > this.level || !this.enabled) return this;
+    const prefix = this.colors && index >= 0
+      ? `   \x1b[${COLORS[index]}m${String(type).padEnd(5)} -\x1b[39m`
       : `${type}:`;
-    process.stdout.write(`${prefix} ${text}\n`);
+    console.log(prefix, ...args);
     return this;
   }
 }

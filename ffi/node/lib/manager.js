@@ -15,6 +15,8 @@ const SocketNamespace = require('./namespace');
 const Socket = require('./socket');
 const { Store, MemoryStore } = require('./stores');
 const { attachHttp } = require('./attach');
+const Static = require('./static');
+const { initFlashPolicy } = require('./flash');
 
 const DEFAULT_TRANSPORTS = ['websocket', 'htmlfile', 'xhr-polling', 'jsonp-polling'];
 
@@ -29,7 +31,8 @@ const LIBRARY_OPTIONS = new Set([
   'broadcast writes per tick', 'browser client path',
 ]);
 // Options that live in JavaScript only.
-const JS_OPTIONS = new Set(['authorization', 'logger', 'static', 'store', 'browser client handler']);
+const JS_OPTIONS = new Set(['authorization', 'logger', 'static', 'store', 'browser client handler',
+  'flash policy port']);
 
 function optionText(value) {
   if (Array.isArray(value)) return value.map((v) => String(v)).join(',');
@@ -45,7 +48,7 @@ function defaultSettings(manager) {
     log: true,
     store: new MemoryStore(),
     logger: new Logger(),
-    static: null,
+    static: null, // set to a Static in the constructor
     heartbeats: true,
     resource: '/socket.io',
     transports: DEFAULT_TRANSPORTS.slice(),
@@ -89,24 +92,70 @@ class Manager extends EventEmitter {
     this._storeCbs = new Map(); // token -> { op, fn }
     this._authPending = new Map();
     this._warned = new Set();
-    this._listenPort = null;
-    this._listenCallback = null;
+    this._wsVersions = new Map(); // sid -> websocket draft of the upgrade handed over
     this.settings = defaultSettings(this);
+    this.settings.static = new Static(this);
     this.server = server || null;
+    // 0.9's live maps, kept current from the library's events
+    this.rooms = {};
+    this.roomClients = {};
+    this.transports = {};
     this.sockets = this.of('');
 
     if (options && typeof options === 'object') {
       for (const key of Object.keys(options)) this.settings[key] = options[key];
     }
+    // the dedicated Flash policy listener is this module's (flash.js), not the library's
+    this._setLibrary('flash policy port', '-1');
     for (const key of Object.keys(this.settings)) this._push(key, this.settings[key], true);
 
     // 1.0 forward compatibility, as 0.9.19: io.on('connection') sees main namespace connections
     this.sockets.on('connection', (socket) => { this.emit('connection', socket); });
 
     if (server) attachHttp(this, server);
+    initFlashPolicy(this);
+    // The library starts on the next turn of the loop (or when a connection must be handed
+    // over first), once the app's set-up code has chosen its store; everything else may
+    // also change later.
     this._startTimer = setImmediate(() => { this._startTimer = null; this._start(); });
     this.log.info('socket.io started');
   }
+
+  get static() { return this.get('static'); }
+
+  // ---------------------------------------------------------------- 0.9 room maps
+
+  /** 0.9: `id` joined `name` (`''` the main namespace, `/nsp` a namespace, `/nsp/room`). */
+  onJoin(id, name) {
+    if (!this.roomClients[id]) this.roomClients[id] = {};
+    if (!this.rooms[name]) this.rooms[name] = [];
+    if (!this.rooms[name].includes(id)) {
+      this.rooms[name].push(id);
+      this.roomClients[id][name] = true;
+    }
+  }
+
+  /** 0.9: `id` left room `name`. */
+  onLeave(id, name) {
+    const members = this.rooms[name];
+    if (!members) return;
+    const i = members.indexOf(id);
+    if (i >= 0) members.splice(i, 1);
+    if (!members.length) delete this.rooms[name];
+    if (this.roomClients[id]) delete this.roomClients[id][name];
+  }
+
+  // the session `id` is gone: out of every room
+  _forgetClient(id) {
+    const rooms = this.roomClients[id];
+    if (rooms) for (const name of Object.keys(rooms)) this.onLeave(id, name);
+    delete this.roomClients[id];
+    delete this.transports[id];
+    this._wsVersions.delete(id);
+  }
+
+  // called by attach.js for a websocket/flashsocket upgrade it hands over
+  _noteUpgrade(sid, version) { this._wsVersions.set(sid, version); }
 
   // ---------------------------------------------------------------- settings
 
@@ -264,21 +313,9 @@ class Manager extends EventEmitter {
     }
     addon.start(this._handle, (batch) => this._onEvents(batch));
     try {
-      if (this._listenPort !== null) {
-        addon.listen(this._handle, `0.0.0.0:${this._listenPort}`);
-      } else {
-        addon.listen(this._handle, null);
-      }
+      addon.listen(this._handle, null);
     } catch (err) {
       this.log.warn('error raised: ' + err.message);
-      if (this.server && typeof this.server.emit === 'function' && this.server.listenerCount('error') > 0) {
-        this.server.emit('error', err);
-      }
-      return;
-    }
-    if (this._listenPort !== null) {
-      if (this.server && this.server._onListening) this.server._onListening();
-      if (typeof this._listenCallback === 'function') this._listenCallback();
     }
   }
 
@@ -379,6 +416,14 @@ class Manager extends EventEmitter {
     this._sockets.set(sock, socket);
     try { socket._handshake = data ? JSON.parse(data) : null; } catch (e) { socket._handshake = null; }
     socket._transport = transport || null;
+    if (transport && !this.transports[sid]) {
+      const info = { id: sid, name: transport, open: true };
+      if (transport === 'websocket' || transport === 'flashsocket') {
+        info.protocolVersion = this._wsVersions.get(sid);
+      }
+      this.transports[sid] = info;
+    }
+    this.onJoin(sid, ns.name);
     ns.$emit('connection', socket);
   }
 
@@ -389,6 +434,17 @@ class Manager extends EventEmitter {
     const ns = socket.namespace;
     if (ns.sockets[socket.id] === socket) delete ns.sockets[socket.id];
     socket.disconnected = true;
+    // out of this namespace and its rooms; out of everything when no namespace is left
+    const prefix = ns.name + '/';
+    const rooms = this.roomClients[sid];
+    if (rooms) {
+      for (const name of Object.keys(rooms)) {
+        if (name === ns.name || name.startsWith(prefix)) this.onLeave(sid, name);
+      }
+    }
+    let other = false;
+    for (const s of this._sockets.values()) if (s.id === sid) { other = true; break; }
+    if (!other) this._forgetClient(sid);
     if (socket._acks) {
       for (const t of socket._acks) this._acks.delete(t);
       socket._acks = null;

@@ -68,6 +68,7 @@ class Socket extends EventEmitter {
 
   join(name, fn) {
     if (this._native) addon.join(this.manager._h(), this._native, String(name));
+    this.manager.onJoin(this.id, this.namespace.name + '/' + name);
     if (typeof fn === 'function') {
       this.log.warn('Client#join callback is deprecated');
       fn();
@@ -77,6 +78,7 @@ class Socket extends EventEmitter {
 
   leave(name, fn) {
     if (this._native) addon.leave(this.manager._h(), this._native, String(name));
+    this.manager.onLeave(this.id, this.namespace.name + '/' + name);
     if (typeof fn === 'function') {
       this.log.warn('Client#leave callback is deprecated');
       fn();
