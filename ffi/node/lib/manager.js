@@ -168,7 +168,11 @@ class Manager extends EventEmitter {
     return logger;
   }
 
-  get store() { return this.settings.store; }
+  get store() {
+    const store = this.settings.store;
+    if (store instanceof Store) store._manager = this;
+    return store;
+  }
 
   get(key) { return this.settings[key]; }
 

@@ -13,17 +13,114 @@
 
 const { EventEmitter } = require('node:events');
 
+/**
+ * The 0.9 store surface: `client(id)` (one object per id, with `set/get/has/del/destroy`),
+ * `destroyClient(id, expiration)`, `destroy(expiration)`, and `publish/subscribe/unsubscribe`.
+ *
+ * When the store is a running server's (`io.store`), `client(sid)` of a session the server
+ * knows reads and writes that session's data in the library (what `socket.set/get` see);
+ * any other id keeps its data in this object, as 0.9's MemoryStore did.
+ */
 class Store extends EventEmitter {
   constructor(options) {
     super();
     this.options = options || {};
+    this.clients = {};
+    this._manager = null;
   }
 
   /** The text given to the library's `store` option. */
   toOption() { return 'memory'; }
+
+  client(id) {
+    if (!this.clients[id]) this.clients[id] = new (this.constructor.Client || MemoryClient)(this, id);
+    return this.clients[id];
+  }
+
+  destroyClient(id, expiration) {
+    if (this.clients[id]) {
+      this.clients[id].destroy(expiration);
+      delete this.clients[id];
+    }
+    return this;
+  }
+
+  destroy(expiration) {
+    for (const id of Object.keys(this.clients)) this.destroyClient(id, expiration);
+    this.clients = {};
+    return this;
+  }
+
+  publish() {}
+
+  subscribe() {}
+
+  unsubscribe() {}
+
+  // the library-backed socket of session `id`, when this store is a running server's
+  _socketOf(id) {
+    const m = this._manager;
+    if (!m || !m._started) return null;
+    for (const s of m._sockets.values()) if (s.id === String(id) && !s.disconnected) return s;
+    return null;
+  }
+}
+
+/** One client's data (0.9 `Store.Client`): in the library for a live session, else here. */
+class MemoryClient {
+  constructor(store, id) {
+    this.store = store;
+    this.id = id;
+    this.data = {};
+  }
+
+  _live() { return this.store._socketOf(this.id); }
+
+  get(key, fn) {
+    const s = this._live();
+    if (s) { s.get(key, fn); return this; }
+    fn(null, this.data[key] === undefined ? null : this.data[key]);
+    return this;
+  }
+
+  set(key, value, fn) {
+    const s = this._live();
+    if (s) { s.set(key, value, fn); return this; }
+    this.data[key] = value;
+    if (fn) fn(null);
+    return this;
+  }
+
+  has(key, fn) {
+    const s = this._live();
+    if (s) { s.has(key, fn); return this; }
+    fn(null, Object.prototype.hasOwnProperty.call(this.data, key));
+    return this;
+  }
+
+  del(key, fn) {
+    const s = this._live();
+    if (s) { s.del(key, fn); return this; }
+    delete this.data[key];
+    if (fn) fn(null);
+    return this;
+  }
+
+  /** Forgets the data now, or `expiration` seconds from now. */
+  destroy(expiration) {
+    if (typeof expiration !== 'number') {
+      this.data = {};
+    } else {
+      const t = setTimeout(() => { this.data = {}; }, expiration * 1000);
+      if (t.unref) t.unref();
+    }
+    return this;
+  }
 }
 
 class MemoryStore extends Store {}
+MemoryStore.Client = MemoryClient;
+Store.Client = MemoryClient;
 
 function pick(objs, names) {
   for (const o of objs) {
@@ -73,4 +170,4 @@ class RedisStore extends Store {
   }
 }
 
-module.exports = { Store, MemoryStore, RedisStore };
+module.exports = { Store, MemoryStore, RedisStore, MemoryClient };
