@@ -5,6 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const net = require('node:net');
+const http = require('node:http');
 const { request, PollClient, attached, once, loadWs, sio } = require('./helpers');
 
 const T = { timeout: 20000 };
@@ -287,14 +288,21 @@ test('inline Flash policy request on the HTTP port is answered by the library', 
   } finally { await s.close(); }
 });
 
-test('listen(port, cb): the library listens itself', T, async () => {
+test('listen(port, cb): a real http.Server, bound when listen returns, as in 0.9', T, async () => {
   const probe = net.createServer();
   await new Promise((r) => probe.listen(0, '127.0.0.1', r));
   const port = probe.address().port;
   await new Promise((r) => probe.close(r));
   let io;
-  await new Promise((resolve) => { io = sio.listen(port, { 'log level': 0, workers: 1 }, resolve); });
+  let listened = false;
+  io = sio.listen(port, { 'log level': 0, workers: 1 }, () => { listened = true; });
+  assert.ok(io.server instanceof http.Server);
+  // bound already: a second listener on the port fails before any turn of the loop
+  const clash = net.createServer();
+  const err = await new Promise((r) => { clash.once('error', r); clash.listen(port, '0.0.0.0', () => r(null)); });
+  assert.equal(err && err.code, 'EADDRINUSE');
   try {
+    assert.equal(listened, true);
     assert.equal(io.server.address().port, port);
     const r = await request(port, { path: '/' });
     assert.equal(r.text, 'Welcome to socket.io.');
