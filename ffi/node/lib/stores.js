@@ -168,6 +168,162 @@ class RedisStore extends Store {
     const db = this.db !== null ? `/${this.db}` : '';
     return `redis://${auth}${host}:${this.port}${db}`;
   }
+
+  // ------------------------------------------------------------ the 0.9 JavaScript surface
+  //
+  // A server given this store connects the library to Redis (toOption); the library does
+  // the cluster's work. The 0.9.19 methods below serve app code that uses the store object
+  // itself (publish/subscribe between nodes, client(id) data of ids that are not live
+  // sessions here): they use a node_redis client as 0.9.19 did, made on first use from
+  // `options.redis` or the `redis` package, or the client objects the app passed.
+
+  _redis() {
+    if (this._conn) return this._conn;
+    const o = this.options;
+    let redis = o.redis;
+    if (!redis) {
+      try {
+        redis = require('redis');
+      } catch (err) {
+        throw new Error('RedisStore: publish/subscribe/client() need the `redis` package '
+          + `(npm install redis@0.7.3) or options.redis: ${err.message.split('\n')[0]}`);
+      }
+    }
+    const made = [];
+    const client = (given) => {
+      if (given && typeof given.hget === 'function') return given;
+      const opt = given && typeof given === 'object' ? given : {};
+      const c = redis.createClient(opt.port, opt.host, opt);
+      made.push(c);
+      return c;
+    };
+    const nodeId = typeof o.nodeId === 'function' ? o.nodeId() : Math.abs(Math.random() * Math.random() * Date.now() | 0);
+    this._conn = {
+      pub: client(o.redisPub),
+      sub: client(o.redisSub),
+      cmd: client(o.redisClient),
+      made,
+      nodeId,
+      pack: typeof o.pack === 'function' ? o.pack : JSON.stringify,
+      unpack: typeof o.unpack === 'function' ? o.unpack : JSON.parse,
+    };
+    if (typeof this._conn.sub.setMaxListeners === 'function') this._conn.sub.setMaxListeners(0);
+    this.setMaxListeners(0);
+    return this._conn;
+  }
+
+  get nodeId() { return this._redis().nodeId; }
+
+  get pub() { return this._redis().pub; }
+
+  get sub() { return this._redis().sub; }
+
+  get cmd() { return this._redis().cmd; }
+
+  /** Publishes `args` on channel `name` to the other nodes (this node's id rides along). */
+  publish(name, ...args) {
+    const c = this._redis();
+    c.pub.publish(name, c.pack({ nodeId: c.nodeId, args }));
+    this.emit('publish', name, ...args);
+  }
+
+  /**
+   * Subscribes to `name`: `consumer(...args)` runs for messages other nodes publish there,
+   * `fn()` once the subscription is in place.
+   */
+  subscribe(name, consumer, fn) {
+    const c = this._redis();
+    c.sub.subscribe(name);
+    if (consumer || fn) {
+      const onSubscribe = (ch) => {
+        if (ch !== name) return;
+        c.sub.removeListener('subscribe', onSubscribe);
+        const onMessage = (mch, raw) => {
+          if (mch !== name) return;
+          let msg;
+          try { msg = c.unpack(raw); } catch (e) { return; }
+          if (msg && msg.nodeId !== c.nodeId && consumer) consumer(...(Array.isArray(msg.args) ? msg.args : []));
+        };
+        c.sub.on('message', onMessage);
+        const onUnsubscribe = (uch) => {
+          if (uch !== name) return;
+          c.sub.removeListener('message', onMessage);
+          this.removeListener('unsubscribe', onUnsubscribe);
+        };
+        this.on('unsubscribe', onUnsubscribe);
+        if (fn) fn();
+      };
+      c.sub.on('subscribe', onSubscribe);
+    }
+    this.emit('subscribe', name, consumer, fn);
+  }
+
+  /** Unsubscribes from `name`; `fn()` once Redis confirmed. */
+  unsubscribe(name, fn) {
+    const c = this._redis();
+    c.sub.unsubscribe(name);
+    if (fn) {
+      const onUnsubscribe = (ch) => {
+        if (ch !== name) return;
+        c.sub.removeListener('unsubscribe', onUnsubscribe);
+        fn();
+      };
+      c.sub.on('unsubscribe', onUnsubscribe);
+    }
+    this.emit('unsubscribe', name, fn);
+  }
+
+  /** Forgets the clients' data (now or after `expiration` s) and closes the connections. */
+  destroy(expiration) {
+    super.destroy(expiration);
+    if (this._conn) {
+      for (const c of [this._conn.pub, this._conn.sub, this._conn.cmd]) {
+        try { c.end(); } catch (e) { /* already closed */ }
+      }
+    }
+    return this;
+  }
 }
 
-module.exports = { Store, MemoryStore, RedisStore, MemoryClient };
+/**
+ * One client's data in Redis (0.9.19's layout: a hash named by the id, values as given):
+ * through the library for a live session here, else with the store's command client.
+ */
+class RedisClient extends MemoryClient {
+  get(key, fn) {
+    const s = this._live();
+    if (s) { s.get(key, fn); return this; }
+    this.store.cmd.hget(this.id, key, fn);
+    return this;
+  }
+
+  set(key, value, fn) {
+    const s = this._live();
+    if (s) { s.set(key, value, fn); return this; }
+    this.store.cmd.hset(this.id, key, value, fn);
+    return this;
+  }
+
+  del(key, fn) {
+    const s = this._live();
+    if (s) { s.del(key, fn); return this; }
+    this.store.cmd.hdel(this.id, key, fn);
+    return this;
+  }
+
+  has(key, fn) {
+    const s = this._live();
+    if (s) { s.has(key, fn); return this; }
+    this.store.cmd.hexists(this.id, key, (err, has) => (err ? fn(err) : fn(null, !!has)));
+    return this;
+  }
+
+  destroy(expiration) {
+    if (typeof expiration !== 'number') this.store.cmd.del(this.id);
+    else this.store.cmd.expire(this.id, expiration);
+    return this;
+  }
+}
+RedisStore.Client = RedisClient;
+
+module.exports = { Store, MemoryStore, RedisStore, MemoryClient, RedisClient };
