@@ -200,3 +200,40 @@ fn a_handback_never_drained_is_closed_by_free() {
     let mut buf = [0u8; 16];
     assert_eq!(client.read(&mut buf).expect("EOF, not an error"), 0);
 }
+
+/// `socket.handshake` (the CONNECTION event's data) has what 0.9.19's handshakeData has,
+/// with the real peer of an adopted connection as `address`.
+#[test]
+fn handshake_data_of_an_adopted_connection_names_the_real_peer() {
+    let (srv, port) = started(|_| {});
+    let mut client = adopted_client(
+        srv,
+        "GET /socket.io/1/?user=ann&t=5 HTTP/1.1\r\nHost: example.test:81\r\nConnection: keep-alive\r\n\r\n",
+    );
+    let (status, _, body) = response(&mut client);
+    assert_eq!(status, 200, "{body}");
+    let sid = body.split(':').next().expect("sid").to_owned();
+    let (_, first) = http(port, "GET", &format!("/socket.io/1/xhr-polling/{sid}"), "");
+    assert_eq!(first, "1::");
+    let evs = wait_kind(srv, SIO_EV_CONNECTION);
+    let conn = evs
+        .iter()
+        .find(|e| e.kind == SIO_EV_CONNECTION)
+        .expect("connection");
+    let hs: serde_json::Value = serde_json::from_str(&conn.data).expect("JSON");
+    let me = client.local_addr().expect("addr");
+    assert_eq!(hs["address"]["address"], me.ip().to_string());
+    assert_eq!(hs["address"]["port"], me.port());
+    assert_eq!(hs["headers"]["host"], "example.test:81");
+    assert_eq!(hs["headers"]["connection"], "keep-alive");
+    assert!(
+        hs["time"].as_str().is_some_and(|t| t.contains("GMT")),
+        "{}",
+        hs["time"]
+    );
+    assert_eq!(hs["query"]["user"], "ann");
+    assert_eq!(hs["url"], "/socket.io/1/?user=ann&t=5");
+    assert_eq!(hs["xdomain"], false);
+    assert!(hs.get("secure").is_none(), "plain TCP: no `secure` key (0.9)");
+    stop_and_free(srv);
+}
