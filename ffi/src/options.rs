@@ -35,7 +35,6 @@ fn apply(
     r.embed.update_config(f).map_err(|e| match e {
         LiveError::Config(e) => config_err(s, e),
         LiveError::StartOnly(_) => s.fail(SIO_E_STATE, e.to_string()),
-        LiveError::Stopped => SIO_E_STOPPED,
     })
 }
 

@@ -62,8 +62,6 @@ pub enum LiveError {
     Config(ConfigError),
     /// The option only takes effect at start.
     StartOnly(&'static str),
-    /// The server has stopped (the shards do not answer).
-    Stopped,
 }
 
 impl std::fmt::Display for LiveError {
@@ -74,7 +72,6 @@ impl std::fmt::Display for LiveError {
                 f,
                 "option \"{k}\" cannot change after the server started (it is read once at start)"
             ),
-            LiveError::Stopped => write!(f, "the server has stopped"),
         }
     }
 }
@@ -135,7 +132,9 @@ impl ServerInner {
 
     /// Change the snapshot with `f` and publish it to every shard; returns once every
     /// shard has swapped (at most 5 s per shard) or with `f`'s error (nothing changes).
-    /// Changes are serialized.
+    /// Changes are serialized. Meant for host threads: called on a shard thread it
+    /// swaps that shard at once but blocks it while the others answer (and two shards
+    /// changing at the same time stall each other up to the 5 s bound).
     pub fn update_live<E>(&self, f: impl FnOnce(&mut Live) -> Result<(), E>) -> Result<(), E> {
         let _order = self.live_update.lock().unwrap_or_else(|p| p.into_inner());
         let mut next = (*self.live()).clone();

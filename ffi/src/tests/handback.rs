@@ -234,6 +234,9 @@ fn handshake_data_of_an_adopted_connection_names_the_real_peer() {
     assert_eq!(hs["query"]["user"], "ann");
     assert_eq!(hs["url"], "/socket.io/1/?user=ann&t=5");
     assert_eq!(hs["xdomain"], false);
-    assert!(hs.get("secure").is_none(), "plain TCP: no `secure` key (0.9)");
+    assert!(
+        hs.get("secure").is_none(),
+        "plain TCP: no `secure` key (0.9)"
+    );
     stop_and_free(srv);
 }

@@ -144,6 +144,16 @@ fn options_set_after_start_apply_to_the_next_request() {
     }
     assert_eq!(get(srv, "close timeout"), "11", "all or nothing");
 
+    // log settings: the process-wide switches follow at once.
+    use sio09_core::log::{enabled, Level};
+    assert_eq!(set(srv, "log level", "3"), SIO_OK);
+    assert!(enabled(Level::Debug));
+    unsafe { assert_eq!(sio_disable(srv, c("log").as_ptr()), SIO_OK) };
+    assert!(!enabled(Level::Error));
+    assert_eq!(set(srv, "log level", "0"), SIO_OK);
+    unsafe { assert_eq!(sio_enable(srv, c("log").as_ptr()), SIO_OK) };
+    assert!(enabled(Level::Error) && !enabled(Level::Warn));
+
     // origins: a handshake without an Origin header is now refused.
     assert_eq!(set(srv, "origins", "a.com:80"), SIO_OK);
     let (status, body) = http(port, "GET", "/socket.io/1/", "");
@@ -336,6 +346,22 @@ fn namespaces_and_authorization_change_after_start() {
     let sid = handshake(port, "");
     assert_eq!(poll(port, &sid), "1::");
     wait_kind(srv, SIO_EV_CONNECTION);
+
+    // blacklist set after start: the next blacklisted event is dropped.
+    assert_eq!(set(srv, "blacklist", "secret,other"), SIO_OK);
+    assert_eq!(get(srv, "blacklist"), "[\"secret\",\"other\"]");
+    post(
+        port,
+        &sid,
+        "\u{fffd}31\u{fffd}5:::{\"name\":\"secret\",\"args\":[]}\u{fffd}29\u{fffd}5:::{\"name\":\"open\",\"args\":[]}",
+    );
+    let evs = wait_kind(srv, SIO_EV_EVENT);
+    let names: Vec<_> = evs
+        .iter()
+        .filter(|e| e.kind == SIO_EV_EVENT)
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(names, ["open"]);
 
     // Not declared yet: the connect is ignored (0.9); the poll times out with a noop.
     post(port, &sid, "1::/late");
