@@ -83,7 +83,26 @@ fn handback(srv: *mut sio_server) -> (Ev, TcpStream) {
 
 #[test]
 fn a_later_request_outside_the_resource_goes_back_to_the_host() {
-    let (srv, port) = started(|srv| set_handback(srv, true, &[]));
+    later_request_goes_back("legacy");
+}
+
+/// The same with the default driver (io_uring where the kernel allows it): the
+/// descriptor is dropped through the ring there.
+#[test]
+fn a_later_request_goes_back_with_the_auto_driver() {
+    later_request_goes_back("auto");
+}
+
+fn later_request_goes_back(driver: &str) {
+    let (srv, port) = started(|srv| {
+        set_handback(srv, true, &[]);
+        unsafe {
+            assert_eq!(
+                sio_set(srv, c("io driver").as_ptr(), c(driver).as_ptr()),
+                SIO_OK
+            );
+        }
+    });
     let hs = "GET /socket.io/1/?t=1 HTTP/1.1\r\nHost: x\r\n\r\n";
     let mut client = adopted_client(srv, hs);
     let (status, _, body) = response(&mut client);
