@@ -642,6 +642,23 @@ sio_result sio_configure(struct sio_server *srv,
 SIO_DECL sio_result sio_of(struct sio_server *srv, const char *name, uint32_t *out_nsp);
 
 /*
+ `io.of(name).authorization(fn)` in one step: declare namespace `name` (as `sio_of`)
+ with its host-answered authorization already on, so that no connect is admitted
+ unasked between the two (after start, `sio_of` then `sio_authorization` leaves a
+ short window in which a connect to the new namespace is admitted without asking).
+ An existing namespace keeps its id and gets the authorization switched on. Writes
+ the id to `*out_nsp`. Host thread, before or after start. Errors: `SIO_E_STOPPED`,
+ `SIO_E_INVALID_PARAM`.
+
+ # Safety
+ `srv` from `sio_server_new`; `name` NUL-terminated; `out_nsp` valid.
+ */
+SIO_DECL
+sio_result sio_of_with_authorization(struct sio_server *srv,
+                                     const char *name,
+                                     uint32_t *out_nsp);
+
+/*
  Make an authorization the host's: `SIO_NSP_GLOBAL` for the handshake, else that
  namespace's connect. Each request then arrives as `SIO_EV_AUTHORIZE`, answered with
  `sio_authorize_reply` (10 s without an answer → error). Host thread, before or after

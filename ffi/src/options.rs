@@ -223,33 +223,85 @@ pub unsafe extern "C" fn sio_of(
         let (s, name) = tri!((|| unsafe {
             Ok::<_, sio_result>((server(srv)?, cstr(name)?))
         })());
-        let id = match phase(s) {
-            Phase::Configuring(mut guard) => {
-                let Some(b) = guard.as_mut() else {
-                    return SIO_E_STATE;
-                };
-                if let Some(i) = b.nsps.iter().position(|n| n == name) {
-                    i as u32
-                } else {
+        let id = tri!(declare(s, name, false));
+        // SAFETY: checked non-NULL; caller's contract.
+        unsafe { *out_nsp = id };
+        SIO_OK
+    })
+}
+
+/// `io.of(name).authorization(fn)` in one step: declare namespace `name` (as `sio_of`)
+/// with its host-answered authorization already on, so that no connect is admitted
+/// unasked between the two (after start, `sio_of` then `sio_authorization` leaves a
+/// short window in which a connect to the new namespace is admitted without asking).
+/// An existing namespace keeps its id and gets the authorization switched on. Writes
+/// the id to `*out_nsp`. Host thread, before or after start. Errors: `SIO_E_STOPPED`,
+/// `SIO_E_INVALID_PARAM`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `name` NUL-terminated; `out_nsp` valid.
+#[no_mangle]
+pub unsafe extern "C" fn sio_of_with_authorization(
+    srv: *mut sio_server,
+    name: *const c_char,
+    out_nsp: *mut u32,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_nsp);
+        // SAFETY: caller's contract.
+        let (s, name) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, cstr(name)?))
+        })());
+        let id = tri!(declare(s, name, true));
+        // SAFETY: checked non-NULL; caller's contract.
+        unsafe { *out_nsp = id };
+        SIO_OK
+    })
+}
+
+/// Declare namespace `name` (its id; the same id when it exists), with the
+/// host-answered authorization on when `authorize`.
+fn declare(s: &sio_server, name: &str, authorize: bool) -> Result<u32, sio_result> {
+    let id = match phase(s) {
+        Phase::Configuring(mut guard) => {
+            let Some(b) = guard.as_mut() else {
+                return Err(SIO_E_STATE);
+            };
+            let id = match b.nsps.iter().position(|n| n == name) {
+                Some(i) => i as u32,
+                None => {
                     let id = b.nsps.len() as u32;
                     b.nsps.push(name.to_owned());
                     crate::handlers::install(b.server.of(name), id, s.shared.clone());
                     id
                 }
+            };
+            if authorize {
+                crate::handlers::install_nsp_auth(b.server.of(name), id, s.shared.clone());
             }
-            Phase::Running(r) => {
-                let shared = s.shared.clone();
-                let idx = r.embed.declare_namespace(name, |ns, idx| {
-                    crate::handlers::install(ns, idx as u32, shared);
-                });
-                idx as u32
+            return Ok(id);
+        }
+        Phase::Running(r) => {
+            let shared = s.shared.clone();
+            let mut created = false;
+            let idx = r.embed.declare_namespace(name, |ns, idx| {
+                crate::handlers::install(ns, idx as u32, shared.clone());
+                if authorize {
+                    crate::handlers::install_nsp_auth(ns, idx as u32, shared);
+                }
+                created = true;
+            }) as u32;
+            if authorize && !created {
+                match set_authorization(s, idx, true) {
+                    SIO_OK => {}
+                    e => return Err(e),
+                }
             }
-            Phase::Err(e) => return e,
-        };
-        // SAFETY: checked non-NULL; caller's contract.
-        unsafe { *out_nsp = id };
-        SIO_OK
-    })
+            idx
+        }
+        Phase::Err(e) => return Err(e),
+    };
+    Ok(id)
 }
 
 /// Where the server is: being configured (its builder locked), running, or neither.

@@ -407,6 +407,33 @@ fn namespaces_and_authorization_change_after_start() {
         "not asked: {evs:?}"
     );
 
+    // Declared with its authorization in one step: the first connect is asked.
+    let mut vault = 0;
+    unsafe {
+        assert_eq!(
+            sio_of_with_authorization(srv, c("/vault").as_ptr(), &mut vault),
+            SIO_OK
+        );
+    }
+    assert_eq!(vault, guarded + 1);
+    post(port, &sid, "1::/vault");
+    authorize(srv, vault, true);
+    assert!(poll_until(port, &sid, "1::/vault").contains("1::/vault"));
+    // On an existing namespace it switches the authorization on (same id).
+    let mut again = 0;
+    unsafe {
+        assert_eq!(
+            sio_of_with_authorization(srv, c("/late").as_ptr(), &mut again),
+            SIO_OK
+        );
+    }
+    assert_eq!(again, late);
+    let sid2 = handshake(port, "");
+    assert_eq!(poll(port, &sid2), "1::");
+    post(port, &sid2, "1::/late");
+    authorize(srv, late, false);
+    assert!(poll_until(port, &sid2, "7::/late:2").contains("7::/late:2"));
+
     // Global authorization on after start: the next handshake waits for the host.
     unsafe { assert_eq!(sio_authorization(srv, SIO_NSP_GLOBAL), SIO_OK) };
     let hs = std::thread::spawn(move || http(port, "GET", "/socket.io/1/?who=a", ""));
