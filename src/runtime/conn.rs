@@ -226,16 +226,16 @@ fn hands_back(live: &crate::server::live::Live, target: &str) -> bool {
 /// flag belongs to the open file shared with the host's own descriptor); the stream is
 /// then dropped, which deregisters and closes only our descriptor.
 fn give_back(st: &ShardState, stream: TcpStream, buf: BytesMut, peer: SocketAddr) {
-    use std::os::fd::{AsFd, AsRawFd};
+    use std::os::fd::AsRawFd;
     let Some(f) = st.srv.handback_fn.clone() else {
         return;
     };
     if st.stopping.get() {
         return;
     }
-    // SAFETY: the stream's descriptor is open for the duration of this borrow.
-    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(stream.as_raw_fd()) };
-    let dup = borrowed.as_fd().try_clone_to_owned();
+    // SAFETY: the stream's descriptor stays open for the duration of this borrow.
+    let dup = unsafe { std::os::fd::BorrowedFd::borrow_raw(stream.as_raw_fd()) }
+        .try_clone_to_owned();
     drop(stream);
     match dup {
         Ok(fd) => {
@@ -311,7 +311,7 @@ pub(crate) async fn serve(
         };
         // The live settings for this request (a change applies from the next one).
         let live = st.live();
-        if adopted && hands_back(&live, &head.target) {
+        if adopted && st.srv.handback_fn.is_some() && hands_back(&live, &head.target) {
             // Between requests: nothing is pending on the connection.
             if let Some((stream, buf)) = io.into_parts() {
                 give_back(&st, stream, buf, peer);

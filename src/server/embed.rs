@@ -123,7 +123,8 @@ impl Server {
 
     /// Connection hand-back (see [`super::Handback`]): on with `Some` (the paths under
     /// the resource the host serves itself), off with `None` (the default). Changeable
-    /// after start with [`EmbedHandle::set_handback`].
+    /// after start with [`EmbedHandle::set_handback`]. Has no effect without
+    /// [`Server::on_handback`].
     pub fn handback(&mut self, handback: Option<super::Handback>) -> &mut Self {
         self.handback = handback;
         self
