@@ -148,6 +148,13 @@
 #define SIO_SESSIONS_CLOSED 3
 
 /*
+ Flag for `sio_sessions`' `which`: answer a JSON object mapping each session id to its
+ handshake data (what `socket.handshake` holds; 0.9's `io.handshaken[id]`) instead of
+ an array of ids.
+ */
+#define SIO_SESSIONS_WITH_DATA 256
+
+/*
  An embedded sio09 server (opaque to C; create with `sio_server_new`, destroy with
  `sio_server_free`).
  */
@@ -822,8 +829,9 @@ sio_result sio_socket_lookup(struct sio_server *srv,
                              uint64_t *out_socket);
 
 /*
- The session ids of set `which` (`SIO_SESSIONS_*`) on every shard of this process, as
- a NUL-terminated JSON array of strings (sorted), into `buf` (`len` bytes,
+ The session ids of set `which` (`SIO_SESSIONS_*`, optionally `| SIO_SESSIONS_WITH_DATA`)
+ on every shard of this process, as a NUL-terminated JSON array of strings (sorted) or,
+ with `SIO_SESSIONS_WITH_DATA`, a JSON object `{id: handshake data}`, into `buf` (`len` bytes,
  caller-owned); `*out_n` = length without the NUL (`SIO_E_BUFFER_TOO_SMALL`: `*out_n`
  = size needed; the sets may change before the next call). Blocks briefly while the
  shards answer. Host thread. Errors: `SIO_E_INVALID_PARAM` (unknown `which`),

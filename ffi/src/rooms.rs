@@ -226,8 +226,14 @@ pub const SIO_SESSIONS_OPEN: u32 = 2;
 /// (`io.closed`).
 pub const SIO_SESSIONS_CLOSED: u32 = 3;
 
-/// The session ids of set `which` (`SIO_SESSIONS_*`) on every shard of this process, as
-/// a NUL-terminated JSON array of strings (sorted), into `buf` (`len` bytes,
+/// Flag for `sio_sessions`' `which`: answer a JSON object mapping each session id to its
+/// handshake data (what `socket.handshake` holds; 0.9's `io.handshaken[id]`) instead of
+/// an array of ids.
+pub const SIO_SESSIONS_WITH_DATA: u32 = 0x100;
+
+/// The session ids of set `which` (`SIO_SESSIONS_*`, optionally `| SIO_SESSIONS_WITH_DATA`)
+/// on every shard of this process, as a NUL-terminated JSON array of strings (sorted) or,
+/// with `SIO_SESSIONS_WITH_DATA`, a JSON object `{id: handshake data}`, into `buf` (`len` bytes,
 /// caller-owned); `*out_n` = length without the NUL (`SIO_E_BUFFER_TOO_SMALL`: `*out_n`
 /// = size needed; the sets may change before the next call). Blocks briefly while the
 /// shards answer. Host thread. Errors: `SIO_E_INVALID_PARAM` (unknown `which`),
@@ -248,7 +254,8 @@ pub unsafe extern "C" fn sio_sessions(
         // SAFETY: caller's contract.
         let s = tri!(unsafe { server(srv) });
         use sio09_core::server::SessionSet;
-        let set = match which {
+        let with_data = which & SIO_SESSIONS_WITH_DATA != 0;
+        let set = match which & !SIO_SESSIONS_WITH_DATA {
             SIO_SESSIONS_HANDSHAKEN => SessionSet::Handshaken,
             SIO_SESSIONS_CONNECTED => SessionSet::Connected,
             SIO_SESSIONS_OPEN => SessionSet::Open,
@@ -256,8 +263,22 @@ pub unsafe extern "C" fn sio_sessions(
             _ => return SIO_E_INVALID_PARAM,
         };
         let r = tri!(s.running());
-        let list = r.embed.sessions(set);
-        let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned());
+        let json = if with_data {
+            let mut out = String::from("{");
+            for (i, (sid, data)) in r.embed.sessions_with_data(set).iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(sid).unwrap_or_else(|_| "\"\"".to_owned()));
+                out.push(':');
+                out.push_str(data);
+            }
+            out.push('}');
+            out
+        } else {
+            let list = r.embed.sessions(set);
+            serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
+        };
         // SAFETY: caller's contract.
         unsafe { write_text(&json, buf, len, out_n) }
     })

@@ -234,8 +234,8 @@ fn give_back(st: &ShardState, stream: TcpStream, buf: BytesMut, peer: SocketAddr
         return;
     }
     // SAFETY: the stream's descriptor stays open for the duration of this borrow.
-    let dup = unsafe { std::os::fd::BorrowedFd::borrow_raw(stream.as_raw_fd()) }
-        .try_clone_to_owned();
+    let dup =
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(stream.as_raw_fd()) }.try_clone_to_owned();
     drop(stream);
     match dup {
         Ok(fd) => {

@@ -231,8 +231,8 @@ impl ShardState {
         });
     }
 
-    /// Ids of this shard's sessions in set `which`.
-    pub(crate) fn session_ids(&self, which: SessionSet) -> Vec<String> {
+    /// Ids and handshake data (JSON text) of this shard's sessions in set `which`.
+    pub(crate) fn session_ids(&self, which: SessionSet) -> Vec<(String, String)> {
         self.sessions
             .borrow()
             .iter()
@@ -245,7 +245,7 @@ impl ShardState {
                         SessionSet::Closed => s.connected && !s.open,
                     }
             })
-            .map(|(sid, _)| sid.as_str().to_owned())
+            .map(|(sid, s)| (sid.as_str().to_owned(), s.handshake.to_string()))
             .collect()
     }
 
@@ -474,6 +474,15 @@ impl EmbedHandle {
     /// `io.connected`, `io.open`, `io.closed`; see [`SessionSet`]). Blocks (up to 5 s
     /// per shard) while the shards answer; never call it on a shard thread.
     pub fn sessions(&self, which: SessionSet) -> Vec<String> {
+        self.sessions_with_data(which)
+            .into_iter()
+            .map(|(sid, _)| sid)
+            .collect()
+    }
+
+    /// [`EmbedHandle::sessions`] with each session's handshake data (JSON object text,
+    /// what `socket.handshake` holds; 0.9's `io.handshaken[id]`), sorted by id.
+    pub fn sessions_with_data(&self, which: SessionSet) -> Vec<(String, String)> {
         let (tx, rx) = flume::unbounded();
         let n = self.inner.shard_count();
         for i in 0..n {

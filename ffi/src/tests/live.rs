@@ -475,7 +475,7 @@ fn session_sets_follow_handshake_connect_open_close_and_disconnect() {
             SIO_E_INVALID_PARAM
         );
     }
-    let sid = handshake(port, "");
+    let sid = handshake(port, "who=me");
     let has = |which: u32| sessions(srv, which).contains(&sid);
     assert!(has(SIO_SESSIONS_HANDSHAKEN));
     assert!(!has(SIO_SESSIONS_CONNECTED));
@@ -490,6 +490,27 @@ fn session_sets_follow_handshake_connect_open_close_and_disconnect() {
         );
         assert_eq!(n, sid.len() + 4 + 1, "[\"sid\"] and the NUL");
     }
+    // With the data: {id: handshake data}, as 0.9's io.handshaken.
+    let mut buf = vec![0 as std::ffi::c_char; 8192];
+    let mut n = 0;
+    unsafe {
+        assert_eq!(
+            sio_sessions(
+                srv,
+                SIO_SESSIONS_HANDSHAKEN | SIO_SESSIONS_WITH_DATA,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut n
+            ),
+            SIO_OK
+        );
+    }
+    let text = unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_str()
+        .expect("UTF-8");
+    let map: serde_json::Value = serde_json::from_str(text).expect("a JSON object");
+    assert_eq!(map[&sid]["url"], "/socket.io/1/?who=me", "{text}");
+    assert!(map[&sid]["issued"].is_number(), "not connected yet: {text}");
     // The first poll connects (answered at once with 1::): connected, now closed.
     assert_eq!(poll(port, &sid), "1::");
     assert!(has(SIO_SESSIONS_CONNECTED));
