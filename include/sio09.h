@@ -93,6 +93,20 @@
 #define SIO_EV_STOPPED 10
 
 /*
+ A connection adopted with `sio_server_adopt_connection` is handed back to the host
+ (`sio_server_set_handback`): `id` = a file descriptor of the connection that the host
+ now owns (it must close it), `data` = the bytes the library read from it and did not
+ consume (the request head, then any body bytes so far; feed them to the HTTP parser
+ first), `name` = the peer address (`"1.2.3.4:5678"`). The descriptor is close-on-exec
+ and non-blocking (O_NONBLOCK lives on the open file it shares with the descriptor
+ the host passed to `sio_server_adopt_connection`; Node's `new net.Socket({fd})` sets
+ it anyway). The host owns it from the `sio_server_poll_events` /
+ `sio_server_dispatch` call that returns the event; an event never drained is closed
+ by `sio_server_free`.
+ */
+#define SIO_EV_HANDBACK 11
+
+/*
  `nsp` of a global (handshake) authorization request.
  */
 #define SIO_NSP_GLOBAL 4294967295
@@ -111,6 +125,34 @@
  Broadcast packet kind: an event (`5`).
  */
 #define SIO_PK_EVENT 5
+
+/*
+ `sio_sessions`: handshake done and not expired or ended (0.9's `io.handshaken`).
+ */
+#define SIO_SESSIONS_HANDSHAKEN 0
+
+/*
+ `sio_sessions`: a transport has connected at least once (`io.connected`).
+ */
+#define SIO_SESSIONS_CONNECTED 1
+
+/*
+ `sio_sessions`: a transport is open now (`io.open`).
+ */
+#define SIO_SESSIONS_OPEN 2
+
+/*
+ `sio_sessions`: connected, no transport open now, within the close timeout
+ (`io.closed`).
+ */
+#define SIO_SESSIONS_CLOSED 3
+
+/*
+ Flag for `sio_sessions`' `which`: answer a JSON object mapping each session id to its
+ handshake data (what `socket.handshake` holds; 0.9's `io.handshaken[id]`) instead of
+ an array of ids.
+ */
+#define SIO_SESSIONS_WITH_DATA 256
 
 /*
  An embedded sio09 server (opaque to C; create with `sio_server_new`, destroy with
@@ -498,10 +540,44 @@ SIO_DECL sio_result sio_server_stop(struct sio_server *srv, uint32_t grace_ms);
 SIO_DECL sio_result sio_server_free(struct sio_server *srv);
 
 /*
+ Connection hand-back for connections adopted with `sio_server_adopt_connection`
+ (never those the library accepted on its own listener). With `enabled` != 0, a
+ request on such a connection whose target is outside the resource, or whose path
+ (query stripped) equals one of `paths` (`n_paths` full paths such as
+ `/socket.io/random.js`: files the host serves itself), is not answered by the
+ library: at that request, i.e. between requests (never while a response or a long
+ poll is pending on the connection), the library stops using the connection and
+ queues `SIO_EV_HANDBACK` (`id` = a descriptor the host then owns, `data` = the bytes
+ read and not consumed: the request head and any body bytes so far; see the event).
+ Upgrade requests outside the resource are handed back too. While the server stops,
+ such a connection is closed instead. `enabled` = 0 turns hand-back off (`paths`
+ ignored). The strings are copied. Host thread, before or after start (after start:
+ from the next request of every adopted connection).
+ Errors: `SIO_E_INVALID_PARAM` (`paths` NULL with `n_paths` > 0, a path NULL or not
+ UTF-8), `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `paths` NULL or an array of `n_paths` NUL-terminated
+ strings.
+ */
+SIO_DECL
+sio_result sio_server_set_handback(struct sio_server *srv,
+                                   int enabled,
+                                   const char *const *paths,
+                                   size_t n_paths);
+
+/*
  Set option `key` (0.9 name, e.g. "heartbeat interval") from its text `value`, parsed
  like the `SIO_*` environment variables ("10", "1"/"0", "websocket,xhr-polling").
- Host thread, before start. Errors: `SIO_E_CONFIG` (unknown key or bad value; see
- `sio_last_error_message`), `SIO_E_STATE` (started), `SIO_E_INVALID_PARAM`.
+ Host thread, before or after start: after `sio_server_listen` the change reaches
+ every shard before this returns and applies from the next request, packet or
+ session (transports, origins, heartbeats and their timings, close timeout, polling
+ duration, blacklist, destroy upgrade / buffer size, browser client options, client
+ store expiration, match origin protocol, resource, log settings, Flash policy
+ server and port). Errors: `SIO_E_CONFIG` (unknown key or bad value; see
+ `sio_last_error_message`), `SIO_E_STATE` (after start, an option read only at start:
+ `workers`, `io driver`, `store`, `redis pub`/`sub`/`client`), `SIO_E_STOPPED`,
+ `SIO_E_INVALID_PARAM`.
 
  # Safety
  `srv` from `sio_server_new`; `key`, `value` NUL-terminated strings.
@@ -511,8 +587,8 @@ SIO_DECL sio_result sio_set(struct sio_server *srv, const char *key, const char 
 /*
  Read option `key` as JSON text (`25`, `true`, `"text"`, `["a","b"]`), NUL-terminated,
  into `buf` (`len` bytes, caller-owned); `*out_n` = length without the NUL
- (`SIO_E_BUFFER_TOO_SMALL`: `*out_n` = size needed). Host thread, any phase.
- Errors: `SIO_E_CONFIG` (unknown key), `SIO_E_INVALID_PARAM`.
+ (`SIO_E_BUFFER_TOO_SMALL`: `*out_n` = size needed). After start: the live value.
+ Host thread, any phase. Errors: `SIO_E_CONFIG` (unknown key), `SIO_E_INVALID_PARAM`.
 
  # Safety
  `srv` from `sio_server_new`; `key` NUL-terminated; `buf` writable for `len`; `out_n` valid.
@@ -525,8 +601,8 @@ sio_result sio_get(const struct sio_server *srv,
                    size_t *out_n);
 
 /*
- `io.enable(key)`: set a boolean option to true. Host thread, before start.
- Errors as `sio_set`.
+ `io.enable(key)`: set a boolean option to true. Host thread, before or after start
+ (as `sio_set`). Errors as `sio_set`.
 
  # Safety
  `srv` from `sio_server_new`; `key` NUL-terminated.
@@ -534,8 +610,8 @@ sio_result sio_get(const struct sio_server *srv,
 SIO_DECL sio_result sio_enable(struct sio_server *srv, const char *key);
 
 /*
- `io.disable(key)`: set a boolean option to false. Host thread, before start.
- Errors as `sio_set`.
+ `io.disable(key)`: set a boolean option to false. Host thread, before or after
+ start (as `sio_set`). Errors as `sio_set`.
 
  # Safety
  `srv` from `sio_server_new`; `key` NUL-terminated.
@@ -545,7 +621,8 @@ SIO_DECL sio_result sio_disable(struct sio_server *srv, const char *key);
 /*
  `io.configure(env, fn)`: apply the `n` pairs `keys[i]` = `values[i]` (as `sio_set`)
  when `env` is NULL or equals `$NODE_ENV` (default "development"); otherwise do
- nothing. Stops at the first refused pair. Host thread, before start.
+ nothing. Before start it stops at the first refused pair (earlier pairs stay
+ applied); after start the pairs apply together or not at all. Host thread.
  Errors as `sio_set`.
 
  # Safety
@@ -562,7 +639,9 @@ sio_result sio_configure(struct sio_server *srv,
 /*
  `io.of(name)`: declare namespace `name` ("" = main namespace, id 0; "/chat") and
  write its id to `*out_nsp`. Declaring twice gives the same id. Host thread, before
- start. Errors: `SIO_E_STATE` (started), `SIO_E_INVALID_PARAM`.
+ or after start: after start the namespace is served on every shard before this
+ returns (a connect packet for a namespace not declared yet is ignored, as in 0.9).
+ Errors: `SIO_E_STOPPED`, `SIO_E_INVALID_PARAM`.
 
  # Safety
  `srv` from `sio_server_new`; `name` NUL-terminated; `out_nsp` valid.
@@ -570,15 +649,45 @@ sio_result sio_configure(struct sio_server *srv,
 SIO_DECL sio_result sio_of(struct sio_server *srv, const char *name, uint32_t *out_nsp);
 
 /*
+ `io.of(name).authorization(fn)` in one step: declare namespace `name` (as `sio_of`)
+ with its host-answered authorization already on, so that no connect is admitted
+ unasked between the two (after start, `sio_of` then `sio_authorization` leaves a
+ short window in which a connect to the new namespace is admitted without asking).
+ An existing namespace keeps its id and gets the authorization switched on. Writes
+ the id to `*out_nsp`. Host thread, before or after start. Errors: `SIO_E_STOPPED`,
+ `SIO_E_INVALID_PARAM`.
+
+ # Safety
+ `srv` from `sio_server_new`; `name` NUL-terminated; `out_nsp` valid.
+ */
+SIO_DECL
+sio_result sio_of_with_authorization(struct sio_server *srv,
+                                     const char *name,
+                                     uint32_t *out_nsp);
+
+/*
  Make an authorization the host's: `SIO_NSP_GLOBAL` for the handshake, else that
  namespace's connect. Each request then arrives as `SIO_EV_AUTHORIZE`, answered with
- `sio_authorize_reply` (10 s without an answer → error). Host thread, before start.
- Errors: `SIO_E_NOT_FOUND` (unknown namespace id), `SIO_E_STATE`.
+ `sio_authorize_reply` (10 s without an answer → error). Host thread, before or after
+ start (after start: from the next handshake / connect packet on every shard).
+ Errors: `SIO_E_NOT_FOUND` (unknown namespace id), `SIO_E_STOPPED`.
 
  # Safety
  `srv` from `sio_server_new`.
  */
 SIO_DECL sio_result sio_authorization(struct sio_server *srv, uint32_t nsp_or_global);
+
+/*
+ Switch a host-answered authorization off again (0.9's `io.set('authorization',
+ false)` after a function): `SIO_NSP_GLOBAL` for the handshake, else that
+ namespace's; handshakes / connects are then admitted without asking. Requests
+ already asked stay answerable. Host thread, before or after start.
+ Errors: `SIO_E_NOT_FOUND` (unknown namespace id), `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`.
+ */
+SIO_DECL sio_result sio_authorization_off(struct sio_server *srv, uint32_t nsp_or_global);
 
 /*
  The eventfd into `*out_fd`: readable while events are queued (level; the library
@@ -718,6 +827,25 @@ sio_result sio_socket_lookup(struct sio_server *srv,
                              uint32_t nsp,
                              const char *sid,
                              uint64_t *out_socket);
+
+/*
+ The session ids of set `which` (`SIO_SESSIONS_*`, optionally `| SIO_SESSIONS_WITH_DATA`)
+ on every shard of this process, as a NUL-terminated JSON array of strings (sorted) or,
+ with `SIO_SESSIONS_WITH_DATA`, a JSON object `{id: handshake data}`, into `buf` (`len` bytes,
+ caller-owned); `*out_n` = length without the NUL (`SIO_E_BUFFER_TOO_SMALL`: `*out_n`
+ = size needed; the sets may change before the next call). Blocks briefly while the
+ shards answer. Host thread. Errors: `SIO_E_INVALID_PARAM` (unknown `which`),
+ `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `buf` writable for `len`; `out_n` valid.
+ */
+SIO_DECL
+sio_result sio_sessions(struct sio_server *srv,
+                        uint32_t which,
+                        char *buf,
+                        size_t len,
+                        size_t *out_n);
 
 /*
  `socket.set(key, value)`: store `value_json` (`len` bytes, one JSON value) under

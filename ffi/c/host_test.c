@@ -345,6 +345,24 @@ int main(void) {
   snprintf(addr, sizeof addr, "127.0.0.1:%s", port_env ? port_env : "0");
   check(sio_server_listen(srv, addr), "sio_server_listen");
   check(sio_server_local_port(srv, &port), "sio_server_local_port");
+  {
+    /* Changes after start (issue 12): live options, the hand-back switch, session sets. */
+    const char *host_paths[1] = {"/socket.io/host.js"};
+    char json[64];
+    size_t n = 0;
+    check(sio_set(srv, "close timeout", "60"), "sio_set after start");
+    if (sio_set(srv, "workers", "3") != SIO_E_STATE) {
+      fprintf(stderr, "host_test: `workers` after start was not refused\n");
+      return 1;
+    }
+    check(sio_server_set_handback(srv, 1, host_paths, 1), "sio_server_set_handback(on)");
+    check(sio_server_set_handback(srv, 0, NULL, 0), "sio_server_set_handback(off)");
+    check(sio_sessions(srv, SIO_SESSIONS_HANDSHAKEN, json, sizeof json, &n), "sio_sessions");
+    if (strcmp(json, "[]") != 0 || n != 2) {
+      fprintf(stderr, "host_test: sessions before any client: %s\n", json);
+      return 1;
+    }
+  }
   check(sio_server_event_fd(srv, &fd), "sio_server_event_fd");
   printf("READY %u\n", (unsigned)port);
   fflush(stdout);

@@ -28,6 +28,17 @@ pub const SIO_EV_ERROR: u32 = 9;
 /// The server stopped; the last event ever queued.
 pub const SIO_EV_STOPPED: u32 = 10;
 
+/// A connection adopted with `sio_server_adopt_connection` is handed back to the host
+/// (`sio_server_set_handback`): `id` = a file descriptor of the connection that the host
+/// now owns (it must close it), `data` = the bytes the library read from it and did not
+/// consume (the request head, then any body bytes so far; feed them to the HTTP parser
+/// first), `name` = the peer address (`"1.2.3.4:5678"`). The descriptor is close-on-exec
+/// and non-blocking (O_NONBLOCK lives on the open file it shares with the descriptor
+/// the host passed to `sio_server_adopt_connection`; Node's `new net.Socket({fd})` sets
+/// it anyway). The host owns it from the `sio_server_poll_events` /
+/// `sio_server_dispatch` call that returns the event; an event never drained is closed
+/// by `sio_server_free`.
+pub const SIO_EV_HANDBACK: u32 = 11;
 /// `nsp` of a global (handshake) authorization request.
 pub const SIO_NSP_GLOBAL: u32 = 0xFFFF_FFFF;
 
@@ -61,7 +72,7 @@ pub struct sio_event {
 }
 
 /// An event as the shards queue it (owned).
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default)]
 pub(crate) struct OwnedEvent {
     pub kind: u32,
     pub nsp: u32,
@@ -70,9 +81,20 @@ pub(crate) struct OwnedEvent {
     pub sid: String,
     pub name: String,
     pub data: Vec<u8>,
+    /// HANDBACK: the descriptor (its number is `id`), owned by the queue until the event
+    /// is handed to the host ([`OwnedEvent::release_fd`]); closed if never drained.
+    pub fd: Option<std::os::fd::OwnedFd>,
 }
 
 impl OwnedEvent {
+    /// The host takes the descriptor this event carries (if any): the library forgets
+    /// it without closing it.
+    pub fn release_fd(&mut self) {
+        if let Some(fd) = self.fd.take() {
+            let _ = std::os::fd::IntoRawFd::into_raw_fd(fd);
+        }
+    }
+
     /// A view of this event (borrows its buffers).
     pub fn view(&self) -> sio_event {
         sio_event {

@@ -4,6 +4,7 @@
 use crate::event::*;
 use crate::server::{lock, Shared};
 use sio09_core::protocol::json::to_js_json;
+use sio09_core::server::embed::AsyncAuthFn;
 use sio09_core::server::{AuthReply, Namespace};
 use sio09_core::session::HandshakeData;
 use sio09_core::{Message, Server, Socket, Value};
@@ -58,6 +59,7 @@ pub(crate) fn install(nsp: &mut Namespace, idx: u32, shared: Arc<Shared>) {
                 sid: s.id().to_owned(),
                 name: name.to_owned(),
                 data: args.raw().as_bytes().to_vec(),
+                ..Default::default()
             });
         })
     });
@@ -112,6 +114,11 @@ fn ask(shared: &Shared, nsp: u32, query: &str, data: HandshakeData, reply: AuthR
 /// Make the handshake authorization the host's (SIO_EV_AUTHORIZE, `SIO_NSP_GLOBAL`).
 pub(crate) fn install_global_auth(server: &mut Server, shared: Arc<Shared>) {
     server.authorization_async(move |data, reply| ask(&shared, SIO_NSP_GLOBAL, "", data, reply));
+}
+
+/// The host-answered handshake authorization, for a running server.
+pub(crate) fn global_auth_fn(shared: Arc<Shared>) -> AsyncAuthFn {
+    Arc::new(move |data, reply| ask(&shared, SIO_NSP_GLOBAL, "", data, reply))
 }
 
 /// Make namespace `idx`'s authorization the host's.

@@ -105,7 +105,6 @@ pub unsafe extern "C" fn sio_server_listen(
         let Some(b) = lock(&s.builder).take() else {
             return s.fail(SIO_E_STATE, "the server has already started");
         };
-        let config = b.server.config().clone();
         let started = match addr {
             Some(a) => b.server.listen(a),
             None => b.server.start_adopt_only(),
@@ -114,7 +113,6 @@ pub unsafe extern "C" fn sio_server_listen(
             Ok(h) => {
                 let running = Running {
                     embed: h.embed(),
-                    config,
                     port: h.local_addr().port(),
                 };
                 let _ = s.running.set(running);
@@ -243,6 +241,65 @@ pub unsafe extern "C" fn sio_server_free(srv: *mut sio_server) -> sio_result {
         stop(s);
         // SAFETY: from `Box::into_raw` in `sio_server_new`; the host gives it up.
         drop(unsafe { Box::from_raw(srv) });
+        SIO_OK
+    })
+}
+
+/// Connection hand-back for connections adopted with `sio_server_adopt_connection`
+/// (never those the library accepted on its own listener). With `enabled` != 0, a
+/// request on such a connection whose target is outside the resource, or whose path
+/// (query stripped) equals one of `paths` (`n_paths` full paths such as
+/// `/socket.io/random.js`: files the host serves itself), is not answered by the
+/// library: at that request, i.e. between requests (never while a response or a long
+/// poll is pending on the connection), the library stops using the connection and
+/// queues `SIO_EV_HANDBACK` (`id` = a descriptor the host then owns, `data` = the bytes
+/// read and not consumed: the request head and any body bytes so far; see the event).
+/// Upgrade requests outside the resource are handed back too. While the server stops,
+/// such a connection is closed instead. `enabled` = 0 turns hand-back off (`paths`
+/// ignored). The strings are copied. Host thread, before or after start (after start:
+/// from the next request of every adopted connection).
+/// Errors: `SIO_E_INVALID_PARAM` (`paths` NULL with `n_paths` > 0, a path NULL or not
+/// UTF-8), `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `paths` NULL or an array of `n_paths` NUL-terminated
+/// strings.
+#[no_mangle]
+pub unsafe extern "C" fn sio_server_set_handback(
+    srv: *mut sio_server,
+    enabled: std::ffi::c_int,
+    paths: *const *const c_char,
+    n_paths: usize,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let s = tri!(unsafe { server(srv) });
+        let handback = if enabled != 0 {
+            let mut list = Vec::with_capacity(n_paths);
+            if n_paths > 0 {
+                non_null!(paths);
+            }
+            for i in 0..n_paths {
+                // SAFETY: `paths` holds `n_paths` pointers (caller's contract).
+                let p = tri!(unsafe { cstr(*paths.add(i)) });
+                list.push(p.to_owned());
+            }
+            Some(sio09_core::server::Handback { paths: list })
+        } else {
+            None
+        };
+        if s.stopped.load(Ordering::Acquire) {
+            return SIO_E_STOPPED;
+        }
+        {
+            let mut b = lock(&s.builder);
+            if let Some(b) = b.as_mut() {
+                b.server.handback(handback);
+                return SIO_OK;
+            }
+        }
+        let r = tri!(s.running());
+        r.embed.set_handback(handback);
         SIO_OK
     })
 }

@@ -62,7 +62,8 @@ pub unsafe extern "C" fn sio_server_poll_events(
         let mut batch = lock(&s.batch);
         batch.clear();
         s.shared.queue.drain(cap, &mut batch);
-        for (i, ev) in batch.iter().enumerate() {
+        for (i, ev) in batch.iter_mut().enumerate() {
+            ev.release_fd();
             // SAFETY: `i < cap` and `out` holds `cap` events.
             unsafe { out.add(i).write(ev.view()) };
         }
@@ -119,7 +120,8 @@ pub unsafe extern "C" fn sio_server_dispatch(
         batch.clear();
         s.shared.queue.drain(max, &mut batch);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            for ev in batch.iter() {
+            for ev in batch.iter_mut() {
+                ev.release_fd();
                 let view = ev.view();
                 // SAFETY: the host's callback with its own user data; `view` is live.
                 unsafe { cb(user_data, &view) };

@@ -215,3 +215,71 @@ pub unsafe extern "C" fn sio_socket_lookup(
         SIO_OK
     })
 }
+
+/// `sio_sessions`: handshake done and not expired or ended (0.9's `io.handshaken`).
+pub const SIO_SESSIONS_HANDSHAKEN: u32 = 0;
+/// `sio_sessions`: a transport has connected at least once (`io.connected`).
+pub const SIO_SESSIONS_CONNECTED: u32 = 1;
+/// `sio_sessions`: a transport is open now (`io.open`).
+pub const SIO_SESSIONS_OPEN: u32 = 2;
+/// `sio_sessions`: connected, no transport open now, within the close timeout
+/// (`io.closed`).
+pub const SIO_SESSIONS_CLOSED: u32 = 3;
+
+/// Flag for `sio_sessions`' `which`: answer a JSON object mapping each session id to its
+/// handshake data (what `socket.handshake` holds; 0.9's `io.handshaken[id]`) instead of
+/// an array of ids.
+pub const SIO_SESSIONS_WITH_DATA: u32 = 0x100;
+
+/// The session ids of set `which` (`SIO_SESSIONS_*`, optionally `| SIO_SESSIONS_WITH_DATA`)
+/// on every shard of this process, as a NUL-terminated JSON array of strings (sorted) or,
+/// with `SIO_SESSIONS_WITH_DATA`, a JSON object `{id: handshake data}`, into `buf` (`len` bytes,
+/// caller-owned); `*out_n` = length without the NUL (`SIO_E_BUFFER_TOO_SMALL`: `*out_n`
+/// = size needed; the sets may change before the next call). Blocks briefly while the
+/// shards answer. Host thread. Errors: `SIO_E_INVALID_PARAM` (unknown `which`),
+/// `SIO_E_STATE`, `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `buf` writable for `len`; `out_n` valid.
+#[no_mangle]
+pub unsafe extern "C" fn sio_sessions(
+    srv: *mut sio_server,
+    which: u32,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_n);
+        // SAFETY: caller's contract.
+        let s = tri!(unsafe { server(srv) });
+        use sio09_core::server::SessionSet;
+        let with_data = which & SIO_SESSIONS_WITH_DATA != 0;
+        let set = match which & !SIO_SESSIONS_WITH_DATA {
+            SIO_SESSIONS_HANDSHAKEN => SessionSet::Handshaken,
+            SIO_SESSIONS_CONNECTED => SessionSet::Connected,
+            SIO_SESSIONS_OPEN => SessionSet::Open,
+            SIO_SESSIONS_CLOSED => SessionSet::Closed,
+            _ => return SIO_E_INVALID_PARAM,
+        };
+        let r = tri!(s.running());
+        let json = if with_data {
+            let mut out = String::from("{");
+            for (i, (sid, data)) in r.embed.sessions_with_data(set).iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(sid).unwrap_or_else(|_| "\"\"".to_owned()));
+                out.push(':');
+                out.push_str(data);
+            }
+            out.push('}');
+            out
+        } else {
+            let list = r.embed.sessions(set);
+            serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
+        };
+        // SAFETY: caller's contract.
+        unsafe { write_text(&json, buf, len, out_n) }
+    })
+}

@@ -5,7 +5,6 @@
 use crate::event::{EventQueue, OwnedEvent};
 use crate::ids::Registry;
 use crate::result::*;
-use sio09_core::config::Config;
 use sio09_core::server::{AuthReply, EmbedHandle};
 use sio09_core::{Server, ServerHandle};
 use std::collections::HashMap;
@@ -47,7 +46,6 @@ pub(crate) struct Builder {
 /// The running server.
 pub(crate) struct Running {
     pub embed: EmbedHandle,
-    pub config: Config,
     pub port: u16,
 }
 
@@ -92,6 +90,19 @@ impl sio_server {
         // its handlers ran, so their replies were queued before the client's next GET).
         let barrier_shared = shared.clone();
         server.post_barrier(Arc::new(move || barrier_shared.queue.barrier()));
+        // Connections handed back become SIO_EV_HANDBACK events that own the descriptor.
+        let hb_shared = shared.clone();
+        server.on_handback(Arc::new(move |fd, bytes, peer| {
+            use std::os::fd::AsRawFd;
+            hb_shared.push(OwnedEvent {
+                kind: crate::event::SIO_EV_HANDBACK,
+                id: fd.as_raw_fd() as u64,
+                name: peer.to_string(),
+                data: bytes,
+                fd: Some(fd),
+                ..Default::default()
+            });
+        }));
         Ok(sio_server {
             shared,
             builder: Mutex::new(Some(Builder {

@@ -29,6 +29,7 @@ fn done(shared: &Arc<Shared>, sock: &Socket, socket: u64, token: u64, op: &str, 
         sid: sock.id().to_owned(),
         name: op.to_owned(),
         data,
+        ..Default::default()
     });
 }
 

@@ -183,7 +183,14 @@ async fn read_body(io: &mut Io, head: &RequestHead, limit: u64) -> Result<Bytes,
 }
 
 /// Move the connection (and the bytes already read) to shard `owner`.
-fn hand_off(st: &ShardState, stream: TcpStream, buf: BytesMut, peer: SocketAddr, owner: usize) {
+fn hand_off(
+    st: &ShardState,
+    stream: TcpStream,
+    buf: BytesMut,
+    peer: SocketAddr,
+    owner: usize,
+    adopted: bool,
+) {
     let raw = stream.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us sole ownership of an open socket descriptor.
     let fd = unsafe { OwnedFd::from_raw_fd(raw) };
@@ -193,8 +200,50 @@ fn hand_off(st: &ShardState, stream: TcpStream, buf: BytesMut, peer: SocketAddr,
             fd,
             pre: buf.to_vec(),
             peer,
+            adopted,
         },
     );
+}
+
+/// Whether the request `target` on an adopted connection goes back to the host: hand-back
+/// is on and the target is outside the resource or one of the host's paths.
+fn hands_back(live: &crate::server::live::Live, target: &str) -> bool {
+    let Some(hb) = &live.handback else {
+        return false;
+    };
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    if hb.paths.iter().any(|p| p == path) {
+        return true;
+    }
+    matches!(
+        http::route(target, &live.config.resource, |_| false, false),
+        Route::NotOurs
+    )
+}
+
+/// Give the connection back to the host with the bytes not consumed (the request
+/// head first). The descriptor is a duplicate (close-on-exec, still non-blocking: the
+/// flag belongs to the open file shared with the host's own descriptor); the stream is
+/// then dropped, which deregisters and closes only our descriptor.
+fn give_back(st: &ShardState, stream: TcpStream, buf: BytesMut, peer: SocketAddr) {
+    use std::os::fd::AsRawFd;
+    let Some(f) = st.srv.handback_fn.clone() else {
+        return;
+    };
+    if st.stopping.get() {
+        return;
+    }
+    // SAFETY: the stream's descriptor stays open for the duration of this borrow.
+    let dup =
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(stream.as_raw_fd()) }.try_clone_to_owned();
+    drop(stream);
+    match dup {
+        Ok(fd) => {
+            debug!("handing a connection from {peer} back to the host");
+            f(fd, buf.to_vec(), peer);
+        }
+        Err(e) => warn!("cannot hand the connection back: {e}"),
+    }
 }
 
 fn owner_of(st: &ShardState, sid: &str) -> Option<usize> {
@@ -203,15 +252,18 @@ fn owner_of(st: &ShardState, sid: &str) -> Option<usize> {
 }
 
 /// Serve one TCP connection until it closes or becomes a websocket.
+/// `adopted`: the host adopted the connection, so a request that is the host's is handed
+/// back to it (see [`crate::server::Handback`]).
 pub(crate) async fn serve(
     st: Rc<ShardState>,
     mut stream: TcpStream,
     peer: SocketAddr,
     pre: Vec<u8>,
+    adopted: bool,
 ) {
     let _ = stream.set_nodelay(true);
     let mut buf = BytesMut::from(&pre[..]);
-    if st.srv.transport_names.contains(&"flashsocket") {
+    if st.live().transport_names.contains(&"flashsocket") {
         // §3.3 inline policy request, recognised before any HTTP parsing.
         loop {
             if buf.is_empty() && !read_more(&mut stream, &mut buf).await {
@@ -219,7 +271,7 @@ pub(crate) async fn serve(
             }
             match flash_policy::sniff(&buf) {
                 flash_policy::Sniff::Policy => {
-                    let doc = flash_policy::policy_document(&st.srv.config.origins);
+                    let doc = flash_policy::policy_document(&st.live().config.origins);
                     write(&mut stream, doc.into_bytes()).await;
                     return;
                 }
@@ -257,7 +309,16 @@ pub(crate) async fn serve(
                 return;
             }
         };
-        let cfg = &st.srv.config;
+        // The live settings for this request (a change applies from the next one).
+        let live = st.live();
+        if adopted && st.srv.handback_fn.is_some() && hands_back(&live, &head.target) {
+            // Between requests: nothing is pending on the connection.
+            if let Some((stream, buf)) = io.into_parts() {
+                give_back(&st, stream, buf, peer);
+            }
+            return;
+        }
+        let cfg = &live.config;
         debug!("setting request {:?} {}", head.method, head.target);
         if head.upgrade {
             match http::route_upgrade(&head.target, &cfg.resource) {
@@ -266,7 +327,7 @@ pub(crate) async fn serve(
                         return;
                     };
                     if let Some(o) = owner_of(&st, sid) {
-                        hand_off(&st, stream, buf, peer, o);
+                        hand_off(&st, stream, buf, peer, o, adopted);
                         return;
                     }
                     let Some(name) = ws_transport_name(&st, transport) else {
@@ -290,7 +351,7 @@ pub(crate) async fn serve(
                 _ => {}
             }
         }
-        let assets = &st.srv.assets;
+        let assets = &live.assets;
         let route = http::route(
             &head.target,
             &cfg.resource,
@@ -300,7 +361,7 @@ pub(crate) async fn serve(
         if let Route::Transport { sid, .. } = &route {
             if let Some(o) = owner_of(&st, sid) {
                 if let Some((stream, buf)) = io.into_parts() {
-                    hand_off(&st, stream, buf, peer, o);
+                    hand_off(&st, stream, buf, peer, o, adopted);
                 }
                 return;
             }
@@ -331,7 +392,7 @@ pub(crate) async fn serve(
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs());
-                let r = st.srv.assets.respond(path, &head, now, keep);
+                let r = live.assets.respond(path, &head, now, keep);
                 debug!("served static content {path}");
                 if !io.write_bytes(r.head).await || !io.write_bytes(r.body).await || !keep {
                     return;
@@ -352,7 +413,7 @@ pub(crate) async fn serve(
                 if transport == "htmlfile"
                     && matches!(head.method, http::Method::Get)
                     && !http::query_has(query, "disconnect")
-                    && st.srv.transport_names.contains(&"htmlfile")
+                    && live.transport_names.contains(&"htmlfile")
                 {
                     if let Some((stream, buf)) = io.into_parts() {
                         st.spawn(htmlfile_conn::run(st.clone(), stream, buf, Sid::parse(sid)));
@@ -379,7 +440,7 @@ pub(crate) async fn serve(
 const KEEP_OUT: usize = 16 * 1024;
 
 fn ws_transport_name(st: &ShardState, transport: &str) -> Option<&'static str> {
-    st.srv
+    st.live()
         .transport_names
         .iter()
         .copied()

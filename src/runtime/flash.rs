@@ -16,15 +16,37 @@ use tracing::{debug, error, info, warn};
 
 /// Whether the configuration asks for the dedicated listener, and on which port.
 pub(crate) fn policy_port(st: &ShardState) -> Option<u16> {
-    let cfg = &st.srv.config;
-    if !cfg.flash_policy_server || !st.srv.transport_names.contains(&"flashsocket") {
+    let live = st.live();
+    let cfg = &live.config;
+    if !cfg.flash_policy_server || !live.transport_names.contains(&"flashsocket") {
         return None;
     }
     u16::try_from(cfg.flash_policy_port).ok()
 }
 
-/// Serve the policy file until the shard stops.
-pub(crate) async fn serve(st: Rc<ShardState>, port: u16) {
+/// Start, stop or move the dedicated listener to what the live settings ask for
+/// (shard 0, at start and after every settings change). Dropping the running
+/// listener's stop sender ends it, which closes its port.
+pub(crate) fn sync(st: &Rc<ShardState>) {
+    let want = if st.stopping.get() {
+        None
+    } else {
+        policy_port(st)
+    };
+    let mut cur = st.flash.borrow_mut();
+    if cur.as_ref().map(|(p, _)| *p) == want {
+        return;
+    }
+    *cur = None;
+    if let Some(port) = want {
+        let (tx, rx) = flume::bounded::<()>(1);
+        *cur = Some((port, tx));
+        st.spawn(serve(st.clone(), port, rx));
+    }
+}
+
+/// Serve the policy file until the shard stops or `stop`'s sender is dropped.
+pub(crate) async fn serve(st: Rc<ShardState>, port: u16, stop: flume::Receiver<()>) {
     let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
     let opts = ListenerOpts::new().reuse_port(false).reuse_addr(true);
     let listener = match TcpListener::bind_with_config(addr, &opts) {
@@ -37,11 +59,15 @@ pub(crate) async fn serve(st: Rc<ShardState>, port: u16) {
         }
     };
     info!("flash policy server listening on port {port}");
-    let doc = Bytes::from(policy_document(&st.srv.config.origins));
     while !st.stopping.get() {
-        match listener.accept().await {
+        let accepted = monoio::select! {
+            r = listener.accept() => r,
+            _ = stop.recv_async() => break,
+        };
+        match accepted {
             Ok((mut s, peer)) => {
-                let doc = doc.clone();
+                // The live origins: a change applies to the next client.
+                let doc = Bytes::from(policy_document(&st.live().config.origins));
                 st.spawn(async move {
                     debug!("served flash policy to {peer}");
                     let _ = s.write_all(doc).await;
@@ -54,4 +80,5 @@ pub(crate) async fn serve(st: Rc<ShardState>, port: u16) {
             }
         }
     }
+    info!("flash policy server on port {port} stopped");
 }

@@ -32,7 +32,7 @@ pub(crate) fn start(
     inner: Arc<ServerInner>,
     addr: Option<SocketAddr>,
 ) -> std::io::Result<ServerHandle> {
-    let n = shard_count(inner.config.workers);
+    let n = shard_count(inner.boot.workers);
     let listeners: Vec<Option<std::net::TcpListener>> = match addr {
         Some(a) => listener::bind_all(a, n)?.into_iter().map(Some).collect(),
         None => (0..n).map(|_| None).collect(),

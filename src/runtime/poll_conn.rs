@@ -91,7 +91,7 @@ pub(crate) async fn transport_request(
         return true;
     }
     let Some(name) = st
-        .srv
+        .live()
         .transport_names
         .iter()
         .copied()
@@ -157,7 +157,7 @@ pub(crate) async fn transport_request(
     let outlet = PollOutlet::new(name);
     let packets = match sid {
         Some(sid) if known && st.open_poll(sid, outlet.clone()) => {
-            let wait = Duration::from_secs_f64(st.srv.config.polling_duration.max(0.0));
+            let wait = Duration::from_secs_f64(st.live().config.polling_duration.max(0.0));
             if wait_poll(io, &outlet, wait).await {
                 debug!("{name} request aborted by the client");
                 st.poll_aborted(sid, &outlet);

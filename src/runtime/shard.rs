@@ -28,7 +28,7 @@ pub(crate) fn run(
     l: Option<TcpListener>,
     rx: flume::Receiver<Remote>,
 ) {
-    let driver = srv.config.io_driver;
+    let driver = srv.boot.io_driver;
     let fut = shard_main(id, srv, l, rx);
     let res = match driver {
         IoDriver::Legacy => RuntimeBuilder::<LegacyDriver>::new()
@@ -116,9 +116,7 @@ async fn shard_main(
     };
     st.spawn(timer_task(st.clone()));
     if id == 0 {
-        if let Some(port) = super::flash::policy_port(&st) {
-            st.spawn(super::flash::serve(st.clone(), port));
-        }
+        super::flash::sync(&st);
     }
     // Dropping `stop_tx` ends the accept loop, which closes the listener (the loop's
     // pending accept is cancelled; a task left pending would keep the port open after
@@ -169,7 +167,7 @@ async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flum
                 if st.stopping.get() {
                     return;
                 }
-                st.spawn(conn::serve(st.clone(), stream, peer, Vec::new()));
+                st.spawn(conn::serve(st.clone(), stream, peer, Vec::new(), false));
             }
             Err(e) => {
                 if st.stopping.get() {
@@ -186,11 +184,16 @@ async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flum
 async fn bus_loop(st: Rc<ShardState>, rx: flume::Receiver<Remote>) {
     while let Ok(msg) = rx.recv_async().await {
         match msg {
-            Remote::Handoff { fd, pre, peer } => {
+            Remote::Handoff {
+                fd,
+                pre,
+                peer,
+                adopted,
+            } => {
                 let std_stream = std::net::TcpStream::from(fd);
                 match monoio::net::TcpStream::from_std(std_stream) {
                     Ok(s) => {
-                        st.spawn(conn::serve(st.clone(), s, peer, pre));
+                        st.spawn(conn::serve(st.clone(), s, peer, pre, adopted));
                     }
                     Err(e) => warn!("connection hand-off failed: {e}"),
                 }

@@ -42,7 +42,7 @@ pub(crate) fn accept(st: &ShardState, head: &RequestHead) -> Option<String> {
         }
     };
     let origin = (!origin.is_empty()).then_some(origin);
-    if !st.srv.origins.check(origin) {
+    if !st.live().origins.check(origin) {
         warn!("{}", ws::ORIGIN_MISMATCH_LOG);
         return None;
     }
@@ -95,8 +95,9 @@ pub(crate) async fn run(
     if buf.is_empty() {
         buf = BytesMut::new();
     }
-    let dec =
-        FrameDecoder::new(usize::try_from(st.srv.config.destroy_buffer_size).unwrap_or(usize::MAX));
+    let dec = FrameDecoder::new(
+        usize::try_from(st.live().config.destroy_buffer_size).unwrap_or(usize::MAX),
+    );
     // The open connection becomes a task of its own holding only what it needs: this
     // set-up future (request bytes, key, timers) ends here instead of riding along.
     let conn = WsConn {

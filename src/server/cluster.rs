@@ -150,7 +150,8 @@ impl ShardState {
             if !r.stream {
                 let mut ss = self.sessions.borrow_mut();
                 if let Some(s) = ss.get_mut(sid) {
-                    let c = &self.srv.config;
+                    let live = self.live();
+                    let c = &live.config;
                     let secs = c.polling_duration.max(0.0) + c.close_timeout.max(0.0);
                     self.arm_deadline(*sid, s, crate::session::Deadline::CloseTimeout, secs);
                 }

@@ -42,7 +42,7 @@ impl ShardState {
     }
 
     fn nsp_name(&self, idx: usize) -> &str {
-        self.srv.namespaces.get(idx).map_or("", |n| n.name.as_str())
+        self.srv.nsp_names.get(idx).unwrap_or("")
     }
 
     /// Register a new handshaken session and arm its expiry (§1.15).
@@ -95,7 +95,7 @@ impl ShardState {
             return;
         };
         let mut ss = self.sessions.borrow_mut();
-        if self.srv.config.broadcast_writes_per_tick == 0 {
+        if self.live().config.broadcast_writes_per_tick == 0 {
             // Coalescing off: every frame is written at once, as 0.9 did.
             for sid in members {
                 if let Some(s) = ss.get_mut(sid).filter(|_| !except.contains(sid)) {
@@ -123,7 +123,7 @@ impl ShardState {
     /// frames, instead of one write per frame per receiver.
     pub fn wake_deferred(&self) {
         let tick = self.tick.get();
-        let budget = self.srv.config.broadcast_writes_per_tick;
+        let budget = self.live().config.broadcast_writes_per_tick;
         let mut woken = 0;
         while woken < budget {
             let Some(o) = self.deferred_outlets.borrow_mut().pop_front() else {
@@ -242,7 +242,7 @@ impl ShardState {
     }
 
     fn schedule_heartbeat(&self, sid: &Sid) {
-        if !self.srv.config.heartbeats || self.srv.config.heartbeat_interval <= 0.0 {
+        if !self.live().config.heartbeats || self.live().config.heartbeat_interval <= 0.0 {
             return;
         }
         let mut ss = self.sessions.borrow_mut();
@@ -260,7 +260,7 @@ impl ShardState {
             *sid,
             s,
             Deadline::Heartbeat,
-            self.srv.config.heartbeat_interval,
+            self.live().config.heartbeat_interval,
         );
     }
 
@@ -306,7 +306,7 @@ impl ShardState {
             sid,
             s,
             Deadline::CloseTimeout,
-            self.srv.config.close_timeout,
+            self.live().config.close_timeout,
         );
     }
 
@@ -348,7 +348,7 @@ impl ShardState {
             let ack = text_ack(&pkt.endpoint, id);
             self.write_to(&sid, ack, false);
         }
-        let Some(&idx) = self.srv.nsp_index.get(&*pkt.endpoint) else {
+        let Some(&idx) = self.live().nsp_index.get(&*pkt.endpoint) else {
             debug!(
                 "packet for undeclared namespace {:?} ignored",
                 &*pkt.endpoint
@@ -408,7 +408,7 @@ impl ShardState {
             socket: socket.clone(),
             id,
         });
-        for h in &self.srv.namespaces[idx].on_message {
+        for h in &self.live().namespaces[idx].on_message {
             h(&socket, m.clone(), ack.clone());
         }
     }
@@ -421,7 +421,7 @@ impl ShardState {
         args: &str,
         ack: Option<u64>,
     ) {
-        if self.srv.config.blacklist.iter().any(|b| b == name) {
+        if self.live().config.blacklist.iter().any(|b| b == name) {
             debug!("ignoring blacklisted event `{name}`");
             return;
         }
@@ -433,7 +433,8 @@ impl ShardState {
             socket: socket.clone(),
             id,
         });
-        let nsp = &self.srv.namespaces[idx];
+        let live = self.live();
+        let nsp = &live.namespaces[idx];
         match nsp.events.get(name) {
             Some(hs) => {
                 let args = Args::from_raw(args);
@@ -467,11 +468,11 @@ impl ShardState {
             self.write_to(&sid, connect_pkt, false);
             return;
         }
-        if let Some(auth) = self.srv.namespaces[idx].auth_async.clone() {
+        if let Some(auth) = self.live().namespaces[idx].auth_async.clone() {
             self.nsp_connect_async(sid, idx, query, &hs, auth);
             return;
         }
-        if let Some(auth) = &self.srv.namespaces[idx].auth {
+        if let Some(auth) = &self.live().namespaces[idx].auth {
             let data = match crate::protocol::json::parse(&hs) {
                 Ok(serde_json::Value::Object(m)) => m,
                 _ => HandshakeData::new(),
@@ -535,7 +536,7 @@ impl ShardState {
         self.join_room(&sid, &name);
         self.write_to(&sid, connect_pkt, false);
         let socket = self.socket(sid, idx);
-        for h in &self.srv.namespaces[idx].on_connection {
+        for h in &self.live().namespaces[idx].on_connection {
             h(&socket);
         }
     }
@@ -562,7 +563,7 @@ impl ShardState {
             self.leave_room(sid, &r);
         }
         let socket = self.socket(*sid, idx);
-        for h in &self.srv.namespaces[idx].on_disconnect {
+        for h in &self.live().namespaces[idx].on_disconnect {
             h(&socket, reason);
         }
     }
@@ -625,7 +626,7 @@ impl ShardState {
                 s.nsp(idx).joined = false;
             }
             let socket = self.socket(sid, idx);
-            for h in &self.srv.namespaces[idx].on_disconnect {
+            for h in &self.live().namespaces[idx].on_disconnect {
                 h(&socket, reason);
             }
         }
@@ -647,9 +648,9 @@ impl ShardState {
         }
         self.srv
             .store
-            .client_disconnected(sid.as_str(), self.srv.config.client_store_expiration);
+            .client_disconnected(sid.as_str(), self.live().config.client_store_expiration);
         self.arm(
-            self.srv.config.client_store_expiration,
+            self.live().config.client_store_expiration,
             Timer::ClientData(sid),
         );
     }
@@ -701,7 +702,7 @@ impl ShardState {
                         true,
                     );
                     if !s.deadlines.is_armed(Deadline::HeartbeatTimeout) {
-                        let secs = self.srv.config.heartbeat_timeout;
+                        let secs = self.live().config.heartbeat_timeout;
                         self.arm_deadline(sid, s, Deadline::HeartbeatTimeout, secs);
                     }
                     return;

@@ -73,6 +73,26 @@ pub type AsyncAuthFn = Arc<dyn Fn(HandshakeData, AuthReply) + Send + Sync>;
 /// Namespace authorization answered later: handshake data and the connect query.
 pub type NspAsyncAuthFn = Arc<dyn Fn(HandshakeData, &str, AuthReply) + Send + Sync>;
 
+/// Takes a connection handed back to the host (see [`super::Handback`]): the
+/// descriptor (non-blocking, close-on-exec), the bytes read from it and not consumed
+/// (the request head and any body bytes so far), and the peer address. Called on a
+/// shard thread; must not block.
+pub type HandbackFn = Arc<dyn Fn(OwnedFd, Vec<u8>, std::net::SocketAddr) + Send + Sync>;
+
+/// Which sessions [`EmbedHandle::sessions`] lists, with the meanings of 0.9.19's
+/// manager maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSet {
+    /// Handshake done, session neither expired nor ended (`io.handshaken`).
+    Handshaken,
+    /// A transport has connected at least once (`io.connected`).
+    Connected,
+    /// A transport is open now (`io.open`).
+    Open,
+    /// Connected, no transport open, still within the close timeout (`io.closed`).
+    Closed,
+}
+
 /// Outcome of the handshake authorization.
 pub(crate) enum Verdict {
     Allow,
@@ -101,6 +121,29 @@ impl Server {
         self
     }
 
+    /// Connection hand-back (see [`super::Handback`]): on with `Some` (the paths under
+    /// the resource the host serves itself), off with `None` (the default). Changeable
+    /// after start with [`EmbedHandle::set_handback`]. Has no effect without
+    /// [`Server::on_handback`].
+    pub fn handback(&mut self, handback: Option<super::Handback>) -> &mut Self {
+        self.handback = handback;
+        self
+    }
+
+    /// The function that takes connections handed back (see [`HandbackFn`]). Without
+    /// it, hand-back never happens.
+    pub fn on_handback(&mut self, f: HandbackFn) -> &mut Self {
+        self.handback_fn = Some(f);
+        self
+    }
+
+    /// Remove the asynchronous global authorization (0.9's `io.set('authorization',
+    /// false)`).
+    pub fn authorization_async_off(&mut self) -> &mut Self {
+        self.authorization_async = None;
+        self
+    }
+
     /// Start the shards without a listener: connections arrive only through
     /// [`EmbedHandle::adopt_connection`].
     pub fn start_adopt_only(self) -> std::io::Result<ServerHandle> {
@@ -118,6 +161,12 @@ impl Namespace {
         self.auth_async = Some(Arc::new(f));
         self
     }
+
+    /// Remove this namespace's asynchronous authorization.
+    pub fn authorization_async_off(&mut self) -> &mut Self {
+        self.auth_async = None;
+        self
+    }
 }
 
 impl ShardState {
@@ -130,7 +179,7 @@ impl ShardState {
                 Err(e) => return Verdict::Error(e),
             }
         }
-        let Some(auth) = self.srv.authorization_async.clone() else {
+        let Some(auth) = self.live().authorization_async.clone() else {
             return Verdict::Allow;
         };
         let (reply, rx) = AuthReply::pair();
@@ -164,7 +213,7 @@ impl ShardState {
         auth(data, query, reply);
         let st = self.clone();
         self.spawn(async move {
-            let name = st.srv.namespaces.get(idx).map_or("", |n| n.name.as_str());
+            let name = st.srv.nsp_names.get(idx).unwrap_or("");
             match await_answer(rx).await {
                 AuthAnswer::Allow(_) => {
                     debug!("client authorized for {name}");
@@ -180,6 +229,24 @@ impl ShardState {
                 }
             }
         });
+    }
+
+    /// Ids and handshake data (JSON text) of this shard's sessions in set `which`.
+    pub(crate) fn session_ids(&self, which: SessionSet) -> Vec<(String, String)> {
+        self.sessions
+            .borrow()
+            .iter()
+            .filter(|(_, s)| {
+                !s.ended
+                    && match which {
+                        SessionSet::Handshaken => true,
+                        SessionSet::Connected => s.connected,
+                        SessionSet::Open => s.open,
+                        SessionSet::Closed => s.connected && !s.open,
+                    }
+            })
+            .map(|(sid, s)| (sid.as_str().to_owned(), s.handshake.to_string()))
+            .collect()
     }
 
     /// The socket of `sid` on namespace `nsp`, if the session lives here and joined it.
@@ -316,12 +383,127 @@ impl EmbedHandle {
 
     /// Index of namespace `name` (declaration order; `""` is 0).
     pub fn namespace_index(&self, name: &str) -> Option<usize> {
-        self.inner.nsp_index.get(name).copied()
+        self.inner.live().nsp_index.get(name).copied()
     }
 
     /// Name of namespace `idx`.
     pub fn namespace_name(&self, idx: usize) -> Option<&str> {
-        self.inner.namespaces.get(idx).map(|n| n.name.as_str())
+        self.inner.nsp_names.get(idx)
+    }
+
+    /// The live settings (what `io.get` reads after start).
+    pub fn config(&self) -> crate::config::Config {
+        self.inner.live().config.clone()
+    }
+
+    /// Change the settings while the server runs (`io.set`, `io.enable`, `io.configure`
+    /// after start): `f` edits a copy; the copy is published to every shard and this
+    /// returns once each has it, so it holds from the next request, packet or session
+    /// on. What 0.9 reads per request or session follows (transports, origins,
+    /// heartbeats and their timings, close timeout, polling duration, blacklist,
+    /// destroy upgrade / buffer size, browser client options, client store expiration,
+    /// match origin protocol, resource, log settings, Flash policy server and port).
+    /// Start-only options ([`super::START_ONLY_OPTIONS`]) are refused with
+    /// [`super::LiveError::StartOnly`] and nothing changes.
+    pub fn update_config(
+        &self,
+        f: impl FnOnce(&mut crate::config::Config) -> Result<(), crate::config::ConfigError>,
+    ) -> Result<(), super::LiveError> {
+        self.inner.update_config(f)
+    }
+
+    /// `io.of(name)` while the server runs: declare namespace `name` (set up with
+    /// `setup(namespace, index)` before any shard sees it) and return its index; an existing namespace's
+    /// index is returned unchanged (`setup` is not called). Every shard serves it for
+    /// the next connect packet once this returns.
+    pub fn declare_namespace(
+        &self,
+        name: &str,
+        setup: impl FnOnce(&mut Namespace, usize),
+    ) -> usize {
+        let mut idx = 0;
+        let _ = self.inner.update_live(|live| {
+            if let Some(&i) = live.nsp_index.get(name) {
+                idx = i;
+                return Err(());
+            }
+            idx = live.namespaces.len();
+            let mut ns = Namespace::new(name);
+            setup(&mut ns, idx);
+            live.namespaces.push(ns);
+            live.nsp_index.insert(name.to_owned(), idx);
+            self.inner.nsp_names.set(idx, name.to_owned());
+            Ok(())
+        });
+        idx
+    }
+
+    /// Change namespace `idx` while the server runs (e.g. its host-answered
+    /// authorization on or off). False when no such namespace.
+    pub fn update_namespace(&self, idx: usize, f: impl FnOnce(&mut Namespace)) -> bool {
+        self.inner
+            .update_live(|live| match live.namespaces.get_mut(idx) {
+                Some(ns) => {
+                    f(ns);
+                    Ok(())
+                }
+                None => Err(()),
+            })
+            .is_ok()
+    }
+
+    /// Set (or with `None` remove) the host-answered global authorization while the
+    /// server runs; applies to the next handshake.
+    pub fn set_authorization_async(&self, f: Option<AsyncAuthFn>) {
+        let _ = self.inner.update_live(|live| {
+            live.authorization_async = f;
+            Ok::<_, ()>(())
+        });
+    }
+
+    /// Connection hand-back on (`Some`, with the paths under the resource the host
+    /// serves itself) or off, for the next request of every adopted connection.
+    pub fn set_handback(&self, handback: Option<super::Handback>) {
+        let _ = self.inner.update_live(|live| {
+            live.handback = handback.map(Arc::new);
+            Ok::<_, ()>(())
+        });
+    }
+
+    /// Session ids of set `which` on every shard, sorted (0.9's `io.handshaken`,
+    /// `io.connected`, `io.open`, `io.closed`; see [`SessionSet`]). Blocks (up to 5 s
+    /// per shard) while the shards answer; never call it on a shard thread.
+    pub fn sessions(&self, which: SessionSet) -> Vec<String> {
+        self.sessions_with_data(which)
+            .into_iter()
+            .map(|(sid, _)| sid)
+            .collect()
+    }
+
+    /// [`EmbedHandle::sessions`] with each session's handshake data (JSON object text,
+    /// what `socket.handshake` holds; 0.9's `io.handshaken[id]`), sorted by id.
+    pub fn sessions_with_data(&self, which: SessionSet) -> Vec<(String, String)> {
+        let (tx, rx) = flume::unbounded();
+        let n = self.inner.shard_count();
+        for i in 0..n {
+            let tx = tx.clone();
+            self.inner.send(
+                i,
+                Remote::Run(Box::new(move |st| {
+                    let _ = tx.send(st.session_ids(which));
+                })),
+            );
+        }
+        drop(tx);
+        let mut all = Vec::new();
+        for _ in 0..n {
+            match rx.recv_timeout(Duration::from_secs(5)) {
+                Ok(v) => all.extend(v),
+                Err(_) => break,
+            }
+        }
+        all.sort();
+        all
     }
 
     /// Run `f` on the shard that owns session `sid`, with its socket on namespace
@@ -390,6 +572,7 @@ impl EmbedHandle {
             fd: OwnedFd::from(stream),
             pre: initial,
             peer,
+            adopted: true,
         };
         if self.send(shard, msg) {
             Ok(())

@@ -31,7 +31,7 @@ impl ShardState {
             ),
         };
         let origin = http::handshake_origin(head);
-        if !self.srv.origins.check(origin) {
+        if !self.live().origins.check(origin) {
             match origin {
                 Some(o) => warn!("illegal origin: {o}"),
                 None => warn!("origin missing from handshake, yet required by config"),
@@ -69,12 +69,14 @@ impl ShardState {
             }
         };
         self.add_session(sid, data, now);
-        let cfg = &self.srv.config;
+        // Read after the authorization: a change made meanwhile applies.
+        let live = self.live();
+        let cfg = &live.config;
         let body = hs::handshake_body(
             sid.as_str(),
             cfg.handshake_heartbeat_timeout(),
             cfg.handshake_close_timeout(),
-            &self.srv.transport_names,
+            &live.transport_names,
         );
         info!("handshake authorized {sid}");
         match &jsonp {

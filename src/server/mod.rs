@@ -7,6 +7,7 @@ mod cluster;
 pub(crate) mod dispatch;
 pub mod embed;
 mod handshake;
+pub(crate) mod live;
 pub mod namespace;
 mod polling;
 pub mod rooms;
@@ -14,7 +15,8 @@ pub(crate) mod shard_state;
 pub mod socket;
 
 pub use args::{Args, Message};
-pub use embed::{AuthAnswer, AuthReply, EmbedHandle};
+pub use embed::{AuthAnswer, AuthReply, EmbedHandle, HandbackFn, SessionSet};
+pub use live::{Handback, LiveError, START_ONLY_OPTIONS};
 pub use namespace::Namespace;
 pub use socket::{Ack, Emitter, Socket};
 
@@ -63,26 +65,30 @@ pub type PostBarrier = Arc<dyn Fn() -> Option<flume::Receiver<()>> + Send + Sync
 /// Handler for requests outside the resource.
 pub type FallbackFn = Arc<dyn Fn(&AppRequest<'_>) -> AppResponse + Send + Sync>;
 
-/// Everything the shards share, read-only after start.
+/// Everything the shards share. What may change after start (settings, namespaces,
+/// the host-answered global authorization) is in the [`live::Live`] snapshot.
 pub(crate) struct ServerInner {
-    pub config: Config,
-    pub namespaces: Vec<Namespace>,
-    pub nsp_index: rustc_hash::FxHashMap<String, usize>,
+    /// The settings as they were at start: read only for the start-only options
+    /// (`workers`, `io driver`, `store`); everything else reads the live snapshot.
+    pub boot: Config,
+    /// The authoritative live snapshot (see [`live`]).
+    pub live: std::sync::RwLock<Arc<live::Live>>,
+    /// Serializes live changes.
+    pub live_update: std::sync::Mutex<()>,
+    /// Namespace names by index (append-only, lock-free reads).
+    pub nsp_names: live::NspNames,
     pub authorization: Option<AuthFn>,
-    pub authorization_async: Option<embed::AsyncAuthFn>,
     pub post_barrier: Option<PostBarrier>,
     pub fallback: Option<FallbackFn>,
+    /// Takes connections handed back to the host (see [`Handback`]).
+    pub handback_fn: Option<HandbackFn>,
+    /// The `browser client handler`, kept to rebuild the assets after a change.
+    pub client_handler: Option<crate::assets::ClientHandler>,
     pub store: Arc<dyn Store>,
     /// This node's cluster id when the store is shared with other nodes (RedisStore);
     /// `None` for a single process, and then no cluster message is ever built.
     pub node: Option<u32>,
     pub shards: OnceLock<Vec<flume::Sender<Remote>>>,
-    /// Enabled transports, in handshake order.
-    pub transport_names: Vec<&'static str>,
-    /// The parsed `origins` setting.
-    pub origins: crate::http::Origins,
-    /// The browser client files, loaded once at start.
-    pub assets: crate::assets::Assets,
 }
 
 impl ServerInner {
@@ -163,6 +169,8 @@ pub struct Server {
     /// Set with [`Server::store`]; `None`: made from the `store` option at start.
     store: Option<Arc<dyn Store>>,
     client_handler: Option<crate::assets::ClientHandler>,
+    handback: Option<Handback>,
+    handback_fn: Option<HandbackFn>,
 }
 
 impl Default for Server {
@@ -188,6 +196,8 @@ impl Server {
             fallback: None,
             store: None,
             client_handler: None,
+            handback: None,
+            handback_fn: None,
         }
     }
 
@@ -329,33 +339,32 @@ impl Server {
                 }
             },
         };
-        let nsp_index = self
-            .namespaces
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.name.clone(), i))
-            .collect();
-        let transport_names = self.config.transport_names();
-        let origins = crate::http::Origins::from_list(&self.config.origins);
         let (mut assets, warnings) = crate::assets::Assets::load(&self.config);
         for w in warnings {
             tracing::warn!("{w}");
         }
-        assets.set_handler(self.client_handler);
+        assets.set_handler(self.client_handler.clone());
+        let nsp_names = live::NspNames::new(self.namespaces.iter().map(|n| n.name.clone()));
+        let live = live::Live::new(
+            self.config.clone(),
+            self.namespaces,
+            self.authorization_async,
+            assets,
+            self.handback,
+        );
         let inner = Arc::new(ServerInner {
-            config: self.config,
-            namespaces: self.namespaces,
-            nsp_index,
+            boot: self.config,
+            live: std::sync::RwLock::new(Arc::new(live)),
+            live_update: std::sync::Mutex::new(()),
+            nsp_names,
             authorization: self.authorization,
-            authorization_async: self.authorization_async,
             post_barrier: self.post_barrier,
             fallback: self.fallback,
+            handback_fn: self.handback_fn,
+            client_handler: self.client_handler,
             node: store.node_id(),
             store,
             shards: OnceLock::new(),
-            transport_names,
-            origins,
-            assets,
         });
         let weak = Arc::downgrade(&inner);
         inner.store.start(Box::new(move |r| {

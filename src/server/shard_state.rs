@@ -28,6 +28,9 @@ pub(crate) enum Remote {
         fd: OwnedFd,
         pre: Vec<u8>,
         peer: SocketAddr,
+        /// The host adopted this connection (it may be handed back, see
+        /// [`super::Handback`]).
+        adopted: bool,
     },
     /// Deliver a packet to this shard's members of a room.
     Deliver {
@@ -73,6 +76,13 @@ type Pending = Box<dyn FnOnce(StoreResult)>;
 pub(crate) struct ShardState {
     pub id: usize,
     pub srv: Arc<ServerInner>,
+    /// This shard's copy of the live snapshot (see [`super::live`]; the `Rc` keeps
+    /// reads free of atomics, see [`ShardState::live`]).
+    #[allow(clippy::redundant_allocation)]
+    pub live: RefCell<Rc<Arc<super::live::Live>>>,
+    /// The dedicated Flash policy listener (shard 0): its port and the sender whose
+    /// drop stops it.
+    pub flash: RefCell<Option<(u16, flume::Sender<()>)>>,
     /// Boxed: the table keeps a 48-byte slot per bucket (hash tables run 50-87 % full)
     /// instead of a 216-byte one; one pointer hop per lookup.
     pub sessions: RefCell<FxHashMap<Sid, Box<Session>>>,
@@ -110,9 +120,12 @@ pub(crate) fn current_shard() -> Option<Rc<ShardState>> {
 
 impl ShardState {
     pub fn new(id: usize, srv: Arc<ServerInner>) -> Rc<ShardState> {
+        let live = RefCell::new(Rc::new(srv.live()));
         let st = Rc::new(ShardState {
             id,
             srv,
+            live,
+            flash: RefCell::new(None),
             sessions: RefCell::new(FxHashMap::default()),
             tick: Cell::new(0),
             deferred_outlets: RefCell::new(std::collections::VecDeque::new()),

@@ -34,11 +34,7 @@ impl Socket {
     }
 
     pub(super) fn nsp_name(&self) -> &str {
-        self.st
-            .srv
-            .namespaces
-            .get(self.nsp)
-            .map_or("", |n| n.name.as_str())
+        self.st.srv.nsp_names.get(self.nsp).unwrap_or("")
     }
 
     /// The handshake data (PROTOCOL.md §1.14), `None` once the session is gone.
@@ -404,7 +400,7 @@ pub struct Emitter {
 
 impl Emitter {
     pub(crate) fn for_namespace(srv: Arc<ServerInner>, name: &str) -> Option<Emitter> {
-        let nsp = *srv.nsp_index.get(name)?;
+        let nsp = *srv.live().nsp_index.get(name)?;
         Some(Emitter {
             srv,
             nsp,
@@ -415,10 +411,7 @@ impl Emitter {
     }
 
     pub(super) fn nsp_name(&self) -> &str {
-        self.srv
-            .namespaces
-            .get(self.nsp)
-            .map_or("", |n| n.name.as_str())
+        self.srv.nsp_names.get(self.nsp).unwrap_or("")
     }
 
     /// Target room `room` of the namespace (`in`/`to`); empty means the namespace.

@@ -84,8 +84,11 @@ fn null_arguments_and_wrong_states_are_errors_not_crashes() {
         assert_eq!(CStr::from_ptr(buf.as_ptr()).to_str(), Ok("25"));
     });
     unsafe {
-        let mut id = 0;
-        assert_eq!(sio_of(srv, c("/late").as_ptr(), &mut id), SIO_E_STATE);
+        assert_eq!(
+            sio_set(srv, c("workers").as_ptr(), c("8").as_ptr()),
+            SIO_E_STATE,
+            "start-only option after start"
+        );
         assert_eq!(
             sio_emit(srv, 12345, c("e").as_ptr(), 1, c("[]").as_ptr(), 2, 0),
             SIO_E_NOT_FOUND

@@ -2,6 +2,8 @@
 //! host would, and a plain TCP client speaks HTTP / xhr-polling to the server.
 
 mod abi;
+mod handback;
+mod live;
 mod polling;
 
 use crate::event::*;
