@@ -249,7 +249,8 @@ pub unsafe extern "C" fn sio_server_free(srv: *mut sio_server) -> sio_result {
 /// (never those the library accepted on its own listener). With `enabled` != 0, a
 /// request on such a connection whose target is outside the resource, or whose path
 /// (query stripped) equals one of `paths` (`n_paths` full paths such as
-/// `/socket.io/random.js`: files the host serves itself), is not answered by the
+/// `/socket.io/random.js`: files the host serves itself; an entry ending in `*` is a
+/// prefix, `/socket.io/socket.io+*` covering every such path), is not answered by the
 /// library: at that request, i.e. between requests (never while a response or a long
 /// poll is pending on the connection), the library stops using the connection and
 /// queues `SIO_EV_HANDBACK` (`id` = a descriptor the host then owns, `data` = the bytes

@@ -212,13 +212,23 @@ fn hands_back(live: &crate::server::live::Live, target: &str) -> bool {
         return false;
     };
     let path = target.split_once('?').map_or(target, |(p, _)| p);
-    if hb.paths.iter().any(|p| p == path) {
+    if path_listed(&hb.paths, path) {
         return true;
     }
     matches!(
         http::route(target, &live.config.resource, |_| false, false),
         Route::NotOurs
     )
+}
+
+/// Whether `path` is one of the host's `paths`: equal to an entry, or starting with an
+/// entry's text before a final `*` (a prefix: `/socket.io/socket.io+*` covers every custom
+/// client build).
+fn path_listed(paths: &[String], path: &str) -> bool {
+    paths.iter().any(|p| match p.strip_suffix('*') {
+        Some(prefix) => path.starts_with(prefix),
+        None => p == path,
+    })
 }
 
 /// Give the connection back to the host with the bytes not consumed (the request
@@ -467,5 +477,25 @@ fn app_fallback(st: &ShardState, head: &RequestHead, body: &[u8], out: &mut Vec<
             http::response::plain(out, r.status, &r.content_type, &r.body, keep);
         }
         None => http::response::welcome(out, keep),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_listed;
+
+    #[test]
+    fn handback_paths_exact_and_prefix() {
+        let paths = vec![
+            "/socket.io/random.js".to_owned(),
+            "/socket.io/socket.io+*".to_owned(),
+        ];
+        assert!(path_listed(&paths, "/socket.io/random.js"));
+        assert!(!path_listed(&paths, "/socket.io/random.jsx"));
+        assert!(path_listed(&paths, "/socket.io/socket.io+websocket.js"));
+        assert!(path_listed(&paths, "/socket.io/socket.io+"));
+        assert!(!path_listed(&paths, "/socket.io/socket.io.js"));
+        assert!(!path_listed(&paths, "/socket.io/1/"));
+        assert!(!path_listed(&[], "/socket.io/random.js"));
     }
 }

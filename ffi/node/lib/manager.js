@@ -9,7 +9,9 @@
 
 const { EventEmitter } = require('node:events');
 const tty = require('node:tty');
-const { addon, EV, R, NSP_GLOBAL } = require('./native');
+const fs = require('node:fs');
+const net = require('node:net');
+const { addon, EV, R, NSP_GLOBAL, SESSIONS } = require('./native');
 const Logger = require('./logger');
 const SocketNamespace = require('./namespace');
 const Socket = require('./socket');
@@ -223,7 +225,8 @@ class Manager extends EventEmitter {
       return;
     }
     if (JS_OPTIONS.has(key)) {
-      if (key === 'authorization' && this._started && typeof value === 'function') this._declareGlobalAuth();
+      if (key === 'authorization') this._syncGlobalAuth();
+      if (key === 'static') this._syncHandback();
       if (key === 'browser client handler' && typeof value === 'function') {
         this._warnOnce('bch', 'sio09: `browser client handler` is not supported; the library serves the client itself');
       }
@@ -243,6 +246,7 @@ class Manager extends EventEmitter {
       return;
     }
     this._setLibrary(key, text);
+    if (key === 'resource') this._syncHandback();
   }
 
   _setLibrary(key, text) {
@@ -261,42 +265,126 @@ class Manager extends EventEmitter {
     if (this.namespaces[nsp]) return this.namespaces[nsp];
     const ns = new SocketNamespace(this, nsp);
     this.namespaces[nsp] = ns;
-    if (this._started) this._declare(ns);
+    if (this._started) {
+      // declared at the end of this tick, so that an `.authorization(fn)` chained to
+      // `of()` is declared with it (no connect slips in between without authorization)
+      ns._pendingDeclare = true;
+      process.nextTick(() => this._flushDeclare(ns));
+    }
     return ns;
+  }
+
+  // Declares `ns` now if its declaration is still pending (something needs its id).
+  _flushDeclare(ns) {
+    if (!ns._pendingDeclare) return;
+    ns._pendingDeclare = false;
+    if (this._handle) this._declare(ns);
   }
 
   _declare(ns) {
     try {
-      ns._nsp = addon.of(this._handle, ns.name);
+      ns._nsp = ns.auth ? addon.ofWithAuthorization(this._handle, ns.name) : addon.of(this._handle, ns.name);
+      ns._authRegistered = !!ns.auth;
       this._nspById.set(ns._nsp, ns);
     } catch (err) {
-      this.log.warn(`sio09: namespace "${ns.name}" declared after the server started is not served: ${err.message}`);
-      return;
-    }
-    if (ns.auth) this._registerNspAuth(ns);
-  }
-
-  // Namespace authorization goes through the host (SIO_EV_AUTHORIZE) only for namespaces
-  // that have an authorization function: a pending authorization holds back the connect,
-  // and packets that follow it in the same payload would reach no handlers (as in 0.9).
-  _registerNspAuth(ns) {
-    if (ns._authRegistered || ns._nsp === null) return;
-    try {
-      addon.authorization(this._handle, ns._nsp);
-      ns._authRegistered = true;
-    } catch (err) {
-      this.log.warn(`sio09: authorization for namespace "${ns.name}" set after the server started is not applied: ${err.message}`);
+      this.log.warn(`sio09: namespace "${ns.name}" is not served: ${err.message}`);
     }
   }
 
+  // Namespace authorization goes through the host (SIO_EV_AUTHORIZE) only while the
+  // namespace has an authorization function: a pending authorization holds back the
+  // connect, and packets that follow it in the same payload reach no handlers (as in 0.9).
   _declareAuth(ns) {
-    if (this._started && ns.auth) this._registerNspAuth(ns);
+    if (!this._started || ns._pendingDeclare || ns._nsp === null || !this._handle) return ns;
+    const want = typeof ns.auth === 'function';
+    if (want === ns._authRegistered) return ns;
+    try {
+      if (want) addon.authorization(this._handle, ns._nsp);
+      else addon.authorizationOff(this._handle, ns._nsp);
+      ns._authRegistered = want;
+    } catch (err) {
+      this.log.warn(`sio09: authorization for namespace "${ns.name}": ${err.message}`);
+    }
     return ns;
   }
 
-  // The handshake authorization is always the host's: the `authorization` setting can be
-  // set or changed at any time, and without a function the answer is an immediate "allow".
-  _declareGlobalAuth() { /* registered at start */ }
+  // The handshake goes through the host only while `authorization` is a function.
+  _syncGlobalAuth() {
+    if (!this._started || !this._handle) return;
+    const want = typeof this.settings.authorization === 'function';
+    if (want === !!this._globalAuth) return;
+    try {
+      if (want) addon.authorization(this._handle, NSP_GLOBAL);
+      else addon.authorizationOff(this._handle, NSP_GLOBAL);
+      this._globalAuth = want;
+    } catch (err) {
+      this.log.warn(`sio09: global authorization: ${err.message}`);
+    }
+  }
+
+  // ---------------------------------------------------------------- 0.9 session maps
+  //
+  // Live views of the library's sessions, as 0.9's manager maps: handshaken (id ->
+  // handshake data), connected and open (id -> true), closed (id -> buffered packets; the
+  // library keeps those itself, so the arrays are empty).
+
+  _sessionSet(which) {
+    if (!this._started || !this._handle) return which & SESSIONS.WITH_DATA ? {} : [];
+    try {
+      return JSON.parse(addon.sessions(this._handle, which));
+    } catch (err) {
+      this.log.warn(`sio09: sessions: ${err.message}`);
+      return which & SESSIONS.WITH_DATA ? {} : [];
+    }
+  }
+
+  get handshaken() { return this._sessionSet(SESSIONS.HANDSHAKEN | SESSIONS.WITH_DATA); }
+
+  get connected() { return Object.fromEntries(this._sessionSet(SESSIONS.CONNECTED).map((id) => [id, true])); }
+
+  get open() { return Object.fromEntries(this._sessionSet(SESSIONS.OPEN).map((id) => [id, true])); }
+
+  get closed() { return Object.fromEntries(this._sessionSet(SESSIONS.CLOSED).map((id) => [id, []])); }
+
+  // ---------------------------------------------------------------- hand-back
+  //
+  // A keep-alive connection handed to the library still belongs to the app: a later
+  // request on it outside the resource, or for a static file (which Node serves, see
+  // static.js), comes back as SIO_EV_HANDBACK and is given to the http.Server as a new
+  // connection, with the bytes the library had read fed to Node's parser first.
+
+  _handbackPaths() {
+    const resource = this.get('resource');
+    if (typeof resource !== 'string') return [];
+    const st = this.get('static');
+    const keys = st && st.paths ? Object.keys(st.paths) : [];
+    // an entry ending in `*` is a prefix: static.has() matches paths that contain a key
+    return keys.map((k) => resource + k + '*');
+  }
+
+  _syncHandback() {
+    if (!this._started || !this._handle || !this.server) return;
+    try {
+      addon.setHandback(this._handle, true, this._handbackPaths());
+    } catch (err) {
+      this.log.warn(`sio09: connection hand-back: ${err.message}`);
+    }
+  }
+
+  _onHandback(fd, peer, bytes) {
+    const server = this.server;
+    let sock = null;
+    try {
+      if (!server || typeof server.emit !== 'function') throw new Error('no http.Server to give it to');
+      sock = new net.Socket({ fd, readable: true, writable: true });
+    } catch (err) {
+      this.log.warn(`sio09: a connection handed back (${peer}) could not be resumed: ${err.message}`);
+      try { fs.closeSync(fd); } catch (e) { /* already closed */ }
+      return;
+    }
+    server.emit('connection', sock);
+    if (bytes && bytes.length) sock.emit('data', bytes);
+  }
 
   // ---------------------------------------------------------------- start / stop
 
@@ -310,17 +398,15 @@ class Manager extends EventEmitter {
     this._started = true;
     if (this._startTimer) { clearImmediate(this._startTimer); this._startTimer = null; }
     for (const name of Object.keys(this.namespaces)) this._declare(this.namespaces[name]);
-    try {
-      addon.authorization(this._handle, NSP_GLOBAL);
-    } catch (err) {
-      this.log.warn(`sio09: global authorization hook: ${err.message}`);
-    }
+    this._syncGlobalAuth();
     addon.start(this._handle, (batch) => this._onEvents(batch));
     try {
       addon.listen(this._handle, null);
     } catch (err) {
       this.log.warn('error raised: ' + err.message);
+      return;
     }
+    this._syncHandback();
   }
 
   /**
@@ -392,6 +478,7 @@ class Manager extends EventEmitter {
       case EV.ERROR:
         this.log.warn(`sio09: ${name}${sid ? ' (' + sid + ')' : ''}`);
         return;
+      case EV.HANDBACK: return this._onHandback(Number(id), name, data);
       case EV.STOPPED:
         this._stopped = true;
         return;

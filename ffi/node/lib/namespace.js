@@ -16,6 +16,7 @@ class SocketNamespace extends EventEmitter {
     this.sockets = {};
     this.auth = false;
     this._authRegistered = false;
+    this._pendingDeclare = false;
     this._nsp = null; // libsio09 namespace id, once declared
     this._resetFlags();
   }
@@ -68,6 +69,7 @@ class SocketNamespace extends EventEmitter {
   // except: session ids (strings) to leave out.
   _broadcast(room, except, packet, name, data, volatile) {
     const m = this.manager;
+    m._flushDeclare(this);
     if (this._nsp === null) return; // not declared in the library (see Manager#of)
     let ids = null;
     if (except && except.length) {
@@ -89,6 +91,7 @@ class SocketNamespace extends EventEmitter {
   }
 
   clients(room) {
+    this.manager._flushDeclare(this);
     if (this._nsp === null || !this.manager._started) return [];
     const text = addon.clients(this.manager._h(), this._nsp, room ? String(room) : null);
     let sids;
@@ -98,6 +101,7 @@ class SocketNamespace extends EventEmitter {
 
   socket(sid) {
     sid = String(sid);
+    this.manager._flushDeclare(this);
     const existing = this.sockets[sid];
     if (existing) return existing;
     // a socket object for a session this namespace has no connection event for (yet)

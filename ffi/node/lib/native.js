@@ -39,8 +39,10 @@ addon.load(libPath);
 // Event kinds, packet types and flags of include/sio09.h.
 const EV = {
   CONNECTION: 1, EVENT: 2, MESSAGE: 3, JSON: 4, DISCONNECT: 5, AUTHORIZE: 6, ACK: 7,
-  STORE: 8, ERROR: 9, STOPPED: 10,
+  STORE: 8, ERROR: 9, STOPPED: 10, HANDBACK: 11,
 };
+// sio_sessions: which sessions (0.9's io.handshaken / connected / open / closed)
+const SESSIONS = { HANDSHAKEN: 0, CONNECTED: 1, OPEN: 2, CLOSED: 3, WITH_DATA: 256 };
 const PK = { MESSAGE: 3, JSON: 4, EVENT: 5 };
 const R = {
   OK: 0, INVALID_PARAM: 1, NOT_FOUND: 2, BUSY: 3, PANIC: 4, IO: 5, CONFIG: 6, STATE: 7,
@@ -50,4 +52,4 @@ const F_VOLATILE = 1;
 const NSP_GLOBAL = 0xFFFFFFFF;
 const STORE_OP = { set: 0, get: 1, has: 2, del: 3 };
 
-module.exports = { addon, libPath, EV, PK, R, F_VOLATILE, NSP_GLOBAL, STORE_OP };
+module.exports = { addon, libPath, EV, PK, R, F_VOLATILE, NSP_GLOBAL, STORE_OP, SESSIONS };

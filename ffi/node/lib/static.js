@@ -118,6 +118,8 @@ class Static {
     if (callback) options.callback = callback;
     if (!(options.file || options.callback) || !options.mime) return false;
     this.paths[p] = options;
+    // the library hands such requests on kept-alive connections back to Node
+    if (this.manager && typeof this.manager._syncHandback === 'function') this.manager._syncHandback();
     return true;
   }
 

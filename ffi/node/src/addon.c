@@ -39,7 +39,9 @@
   X(sio_emit) X(sio_send) X(sio_json) X(sio_emit_with_ack) X(sio_ack) X(sio_broadcast)     \
   X(sio_join) X(sio_leave) X(sio_disconnect) X(sio_client_set) X(sio_client_get)           \
   X(sio_client_has) X(sio_client_del) X(sio_authorize_reply) X(sio_clients)                \
-  X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack) X(sio_emit_to_sid)
+  X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack) X(sio_emit_to_sid)      \
+  X(sio_authorization_off) X(sio_of_with_authorization) X(sio_server_set_handback)         \
+  X(sio_sessions)
 
 #define DECLARE_PTR(name) static __typeof__(name) *p_##name;
 SIO_FUNCS(DECLARE_PTR)
@@ -448,6 +450,97 @@ static napi_value js_authorization(napi_env env, napi_callback_info info) {
   return num(env, 0);
 }
 
+/* authorizationOff(h, nsp): host-answered authorization switched off again */
+static napi_value js_authorization_off(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t nsp;
+  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "authorizationOff(h, nsp)");
+  sio_result r = p_sio_authorization_off(h->srv, nsp);
+  if (r != SIO_OK) return throw_sio(env, h, "sio_authorization_off", r);
+  return num(env, 0);
+}
+
+/* ofWithAuthorization(h, name) -> namespace id, declared with host-answered authorization */
+static napi_value js_of_with_auth(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  str_arg name;
+  if (!get_str(env, argv[1], &name, false)) return throw_type(env, "ofWithAuthorization(h, name): name must be a string");
+  uint32_t id = 0;
+  sio_result r = p_sio_of_with_authorization(h->srv, name.ptr, &id);
+  free_str(&name);
+  if (r != SIO_OK) return throw_sio(env, h, "sio_of_with_authorization", r);
+  return num(env, id);
+}
+
+/* setHandback(h, enabled, paths[]): later requests outside the resource (or for these
+   paths) on handed-over connections come back as SIO_EV_HANDBACK */
+static napi_value js_set_handback(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  bool enabled = false;
+  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "setHandback(h, enabled, paths)");
+  uint32_t n = 0;
+  bool is_arr = false;
+  if (!is_nullish(env, argv[2])) {
+    if (napi_is_array(env, argv[2], &is_arr) != napi_ok || !is_arr) return throw_type(env, "setHandback: paths must be an array");
+    napi_get_array_length(env, argv[2], &n);
+  }
+  str_arg *strs = n ? calloc(n, sizeof(str_arg)) : NULL;
+  const char **ptrs = n ? calloc(n, sizeof(char *)) : NULL;
+  if (n && (!strs || !ptrs)) {
+    free(strs);
+    free((void *)ptrs);
+    return throw_type(env, "setHandback: out of memory");
+  }
+  uint32_t got = 0;
+  bool bad = false;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    if (napi_get_element(env, argv[2], i, &el) != napi_ok || !get_str(env, el, &strs[i], false)) { bad = true; break; }
+    ptrs[i] = strs[i].ptr;
+    got++;
+  }
+  sio_result r = bad ? SIO_E_INVALID_PARAM : p_sio_server_set_handback(h->srv, enabled ? 1 : 0, ptrs, got);
+  for (uint32_t i = 0; i < got; i++) free_str(&strs[i]);
+  free(strs);
+  free((void *)ptrs);
+  if (bad) return throw_type(env, "setHandback: paths must be strings");
+  if (r != SIO_OK) return throw_sio(env, h, "sio_server_set_handback", r);
+  return num(env, 0);
+}
+
+/* sessions(h, which) -> JSON text (array of ids, or {id: data} with SIO_SESSIONS_WITH_DATA) */
+static napi_value js_sessions(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t which;
+  if (!get_u32(env, argv[1], &which)) return throw_type(env, "sessions(h, which)");
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  sio_result r = buf ? p_sio_sessions(h->srv, which, buf, cap, &n) : SIO_E_INVALID_PARAM;
+  for (int tries = 0; r == SIO_E_BUFFER_TOO_SMALL && tries < 4; tries++) {
+    cap = n + 1024; /* sessions can come between the calls */
+    free(buf);
+    buf = malloc(cap);
+    if (!buf) break;
+    r = p_sio_sessions(h->srv, which, buf, cap, &n);
+  }
+  if (r != SIO_OK || !buf) {
+    free(buf);
+    return throw_sio(env, h, "sio_sessions", r);
+  }
+  napi_value out;
+  napi_create_string_utf8(env, buf, n, &out);
+  free(buf);
+  return out;
+}
+
 static napi_value js_listen(napi_env env, napi_callback_info info) {
   ARGS(2);
   host *h = get_host(env, argv[0]);
@@ -537,10 +630,20 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
          event/message/ack/store traffic skips the string */
       bool want_sid = e->kind == SIO_EV_CONNECTION || e->kind == SIO_EV_DISCONNECT ||
                       e->kind == SIO_EV_AUTHORIZE || e->kind == SIO_EV_ERROR;
+      /* HANDBACK: id = the descriptor the host now owns, name = the peer address */
       bool want_name = !(e->kind == SIO_EV_MESSAGE || e->kind == SIO_EV_JSON || e->kind == SIO_EV_ACK);
       napi_set_element(env, arr, base + 4, want_sid ? str_or_empty(env, e->sid, e->sid_len) : empty);
       napi_set_element(env, arr, base + 5, want_name ? str_or_empty(env, e->name, e->name_len) : empty);
-      napi_set_element(env, arr, base + 6, str_or_empty(env, (const char *)e->data, e->data_len));
+      if (e->kind == SIO_EV_HANDBACK) {
+        /* the connection's unconsumed bytes are raw HTTP (latin1, maybe binary): a Buffer */
+        napi_value b;
+        void *copy = NULL;
+        if (napi_create_buffer_copy(env, e->data_len, e->data_len ? (const void *)e->data : "", &copy, &b) != napi_ok)
+          napi_get_null(env, &b);
+        napi_set_element(env, arr, base + 6, b);
+      } else {
+        napi_set_element(env, arr, base + 6, str_or_empty(env, (const char *)e->data, e->data_len));
+      }
     }
     napi_value cb, recv, result;
     bool ok = h->cb && napi_get_reference_value(env, h->cb, &cb) == napi_ok && cb;
@@ -958,6 +1061,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     FN("authReply", js_auth_reply),
     FN("clients", js_clients),
     FN("lookup", js_lookup),
+    FN("authorizationOff", js_authorization_off),
+    FN("ofWithAuthorization", js_of_with_auth),
+    FN("setHandback", js_set_handback),
+    FN("sessions", js_sessions),
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value v;
