@@ -722,4 +722,37 @@ mod tests {
         assert_eq!(out.take().len(), 1);
         assert_eq!(out.close_code(), Some(1000));
     }
+
+    #[test]
+    fn hixie_outlet_frames_share_the_encoded_text() {
+        use crate::transport::hixie::Draft;
+        let out = StreamOutlet::with_framing("websocket", Framing::Hixie(Draft::Hixie76));
+        let p = Encoded::new("3:::h\u{e9}");
+        out.push_packet(p.clone());
+        assert!(!out.push_bulk_packet(p.clone(), 7));
+        let q = out.take();
+        let bytes: Vec<u8> = q.iter().flat_map(|b| b.iter().copied()).collect();
+        assert_eq!(bytes, b"\x003:::h\xc3\xa9\xff\x003:::h\xc3\xa9\xff");
+        // Encoded once: the text pieces point into the packet's own buffer.
+        assert_eq!(q.len(), 6);
+        assert_eq!(q[1].as_ptr(), p.text().as_ptr());
+        assert_eq!(q[4].as_ptr(), p.text().as_ptr());
+    }
+
+    #[test]
+    fn hixie_outlet_refuses_volatile_while_not_drained() {
+        use crate::transport::hixie::Draft;
+        let ws = StreamOutlet::new("websocket");
+        let hx = StreamOutlet::with_framing("websocket", Framing::Hixie(Draft::Hixie75));
+        let big = Encoded::new(&"x".repeat(HIXIE_DRAIN_MARK));
+        assert!(hx.accepts_volatile());
+        hx.push_packet(Encoded::new(&"x".repeat(HIXIE_DRAIN_MARK - 10)));
+        assert!(hx.accepts_volatile(), "below the mark");
+        hx.push_packet(big.clone());
+        assert!(!hx.accepts_volatile());
+        ws.push_packet(big);
+        assert!(ws.accepts_volatile(), "only hixie tracks draining");
+        hx.take();
+        assert!(hx.accepts_volatile(), "drained again");
+    }
 }
