@@ -106,7 +106,7 @@ pub fn key_number(key: &str) -> Result<u32, KeyError> {
     if spaces == 0 {
         return Err(KeyError::NoSpaces);
     }
-    if n % spaces != 0 {
+    if !n.is_multiple_of(spaces) {
         return Err(KeyError::NotMultiple);
     }
     // n ≤ u32::MAX and spaces ≥ 1, so the quotient fits.
