@@ -16,6 +16,8 @@ const { startTarget, kind, sleep } = require('../lib/target');
 const { handshake } = require('../lib/http');
 const hx = require('../lib/hixie');
 const { monitor, waitGone } = require('../lib/packet');
+const { connectWs } = require('../lib/ws');
+const { connectPolling } = require('../lib/polling');
 
 const T = { timeout: 30000 };
 const isRef = kind === 'reference';
@@ -145,6 +147,33 @@ test('hixie: unknown session id gets 7:::1+0 in a hixie frame', T, async () => {
   await c.waitAnswer();
   await c.waitText('7:::1+0');
   await c.waitEnded();
+});
+
+test('hixie-76: packets buffered while no transport was open are flushed as hixie frames, then room broadcasts arrive', T, async () => {
+  // B: a session on xhr-polling with no GET pending, member of room hxbuf.
+  const b = await connectPolling(target);
+  await b.emit('join', ['hxbuf']);
+  const a = await connectWs(target);
+  try {
+    await sleep(100);
+    a.emit('to-room', ['hxbuf', 'queued']);
+    await sleep(200);
+    const p = path('websocket', b.sid);
+    const c = await hx.upgrade(target.port, p);
+    assert.equal(c.headText, expectedHead(76, target.port, p));
+    if (isRef) return refHeadThenEnd(c);
+    await c.waitAnswer();
+    assert.deepEqual(c.answer, hx.SPEC.answer);
+    const queued = '5:::{"name":"room","args":["hxbuf","queued"]}';
+    await c.waitText(queued);
+    assert.deepEqual(c.texts, [queued], 'no 1:: for a connected session, the buffer flushed');
+    // A broadcast (encoded once for every receiver) reaches the hixie receiver.
+    for (let i = 0; i < 3; i++) a.emit('to-room', ['hxbuf', `live${i}`]);
+    await c.waitText('5:::{"name":"room","args":["hxbuf","live2"]}');
+    assert.deepEqual(c.texts.slice(1), [0, 1, 2].map((i) => `5:::{"name":"room","args":["hxbuf","live${i}"]}`));
+    assert.equal(c.parsed.junk, false);
+    c.destroy();
+  } finally { a.close(); b.close(); }
 });
 
 // ---------------------------------------------------------------- invalid keys
