@@ -406,3 +406,34 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+proptest! {
+    /// Any bytes, cut anywhere: the decoder never panics, never returns text that was not
+    /// between a 0x00 and a 0xFF, and stops at the first error.
+    #[test]
+    fn decoder_survives_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..64), cut in 0usize..64) {
+        let cut = cut.min(bytes.len());
+        let mut dec = FrameDecoder::new(16);
+        let mut buf = BytesMut::from(&bytes[..cut]);
+        let mut events = Vec::new();
+        let mut failed = false;
+        for chunk in [&bytes[cut..], &[][..]] {
+            loop {
+                match dec.decode(&mut buf) {
+                    Ok(Some(e)) => events.push(e),
+                    Ok(None) => break,
+                    Err(_) => { failed = true; break; }
+                }
+            }
+            if failed { break; }
+            buf.extend_from_slice(chunk);
+        }
+        for e in events {
+            if let HixieEvent::Text(t) = e {
+                prop_assert!(t.len() <= 16);
+                let framed = [&[0u8][..], t.as_bytes(), &[0xFF]].concat();
+                prop_assert!(bytes.windows(framed.len()).any(|w| w == &framed[..]));
+            }
+        }
+    }
+}
