@@ -11,6 +11,19 @@
 // socket.io 0.9.19's policyfile dependency reads process.EventEmitter (removed from modern Node).
 process.EventEmitter = require('events').EventEmitter;
 
+// socket.io 0.9.19's hixie-76 handshake feeds binary strings (the key numbers, the 8-byte
+// body) to an MD5 hash without naming an encoding. Node <= 5 read such strings as latin1
+// bytes, as intended; Node >= 6 reads them as UTF-8, so every byte >= 0x80 is hashed as two
+// bytes and the answer is not the draft's. Restore the old default for strings.
+{
+  const Hash = require('crypto').Hash;
+  const update = Hash.prototype.update;
+  Hash.prototype.update = function (data, encoding) {
+    if (typeof data === 'string' && encoding === undefined) return update.call(this, data, 'latin1');
+    return update.call(this, data, encoding);
+  };
+}
+
 const http = require('http');
 const sio = require('socket.io');
 
@@ -74,6 +87,15 @@ const server = http.createServer((req, res) => {
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);
+});
+
+// Node >= 12 gives every socket of an http.Server an own setEncoding() that throws, and
+// leaves it on sockets handed to 'upgrade' listeners. socket.io 0.9.19's hixie-75/76
+// transport calls setEncoding('utf8') on the upgraded socket (it was allowed then), so on
+// plain Node 20 it writes the 101 head and ends the connection. Remove the own property
+// before socket.io's 'upgrade' listener runs; net.Socket's own setEncoding then applies.
+server.prependListener('upgrade', (req, socket) => {
+  if (Object.prototype.hasOwnProperty.call(socket, 'setEncoding')) delete socket.setEncoding;
 });
 
 const io = sio.listen(server, options);

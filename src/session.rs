@@ -69,6 +69,13 @@ impl Encoded {
         std::str::from_utf8(self.text()).unwrap_or("")
     }
 
+    /// The packet text as a shared slice of the frame (a refcount bump, no copy): what a
+    /// hixie frame carries between its `0x00` and `0xFF` bytes.
+    pub fn text_bytes(&self) -> Bytes {
+        self.frame
+            .slice((self.hdr as usize).min(self.frame.len())..)
+    }
+
     /// The frame, by value (no refcount traffic when the packet has one recipient).
     pub fn into_frame(self) -> Bytes {
         self.frame
@@ -116,7 +123,19 @@ pub enum Framing {
     Websocket,
     /// One HTTP chunk `<script>_("…");</script>` per packet (htmlfile, §3.4).
     Htmlfile,
+    /// `0x00` + text + `0xFF` per packet: websocket or flashsocket on a hixie draft (§3.2.3).
+    Hixie(crate::transport::hixie::Draft),
 }
+
+/// First byte of every hixie frame, shared by all of them.
+static HIXIE_START: [u8; 1] = [0x00];
+/// Last byte of every hixie frame.
+static HIXIE_END: [u8; 1] = [0xFF];
+
+/// Queued bytes from which a hixie outlet counts as not drained, so volatile packets are
+/// dropped (§3.2.3, §4.8): Node's default stream `highWaterMark`, past which the
+/// reference's `socket.write` returns false.
+const HIXIE_DRAIN_MARK: usize = 16 * 1024;
 
 /// The writable end of a persistent transport (websocket, flashsocket, htmlfile):
 /// bytes queued here are written by the connection's writer task.
@@ -166,10 +185,19 @@ impl StreamOutlet {
     /// costs one write per receiver per tick instead of N). Returns true when the caller
     /// must register this outlet for [`StreamOutlet::wake_deferred`] at the next tick.
     pub fn push_bulk(&self, frame: Bytes, tick: u32) -> bool {
+        self.push_bulk_with(tick, |q| q.push(frame))
+    }
+
+    /// [`StreamOutlet::push_bulk`] for a packet, framed for this stream.
+    pub fn push_bulk_packet(&self, p: Encoded, tick: u32) -> bool {
+        self.push_bulk_with(tick, |q| self.enqueue(q, p))
+    }
+
+    fn push_bulk_with(&self, tick: u32, add: impl FnOnce(&mut Vec<Bytes>)) -> bool {
         if self.closing.get() || self.dead.get() {
             return false;
         }
-        self.queue.borrow_mut().push(frame);
+        add(&mut self.queue.borrow_mut());
         if self.notify.is_set() || self.deferred.get() {
             // A wake is already due: the frame goes with it.
             return false;
@@ -183,12 +211,32 @@ impl StreamOutlet {
         true
     }
 
-    /// `p` framed for this stream: the websocket frame, or an htmlfile chunk.
-    pub fn frame(&self, p: Encoded) -> Bytes {
+    /// Append `p` framed for this stream to `q`: the websocket frame, an htmlfile chunk, or
+    /// a hixie frame as three shared pieces (`0x00`, the packet's text, `0xFF`), so a
+    /// broadcast to hixie clients is still encoded once (DESIGN.md §3).
+    fn enqueue(&self, q: &mut Vec<Bytes>, p: Encoded) {
         match self.framing {
-            Framing::Websocket => p.into_frame(),
-            Framing::Htmlfile => htmlfile_chunk(p.as_str()),
+            Framing::Websocket => q.push(p.into_frame()),
+            Framing::Htmlfile => q.push(htmlfile_chunk(p.as_str())),
+            Framing::Hixie(_) => {
+                q.push(Bytes::from_static(&HIXIE_START));
+                q.push(p.text_bytes());
+                q.push(Bytes::from_static(&HIXIE_END));
+            }
         }
+    }
+
+    /// Whether a volatile packet may be written now: always, except on a hixie stream whose
+    /// queue holds [`HIXIE_DRAIN_MARK`] bytes or more (not drained, §3.2.3).
+    pub fn accepts_volatile(&self) -> bool {
+        if !matches!(self.framing, Framing::Hixie(_)) {
+            return true;
+        }
+        let mut queued = 0;
+        self.queue.borrow().iter().all(|b| {
+            queued += b.len();
+            queued < HIXIE_DRAIN_MARK
+        })
     }
 
     /// The deferred wake of [`StreamOutlet::push_bulk`], at shard tick `tick`.
@@ -200,10 +248,19 @@ impl StreamOutlet {
 
     /// Queue a frame for writing. Frames queued after `close` are dropped.
     pub fn push(&self, frame: Bytes) {
+        self.push_with(|q| q.push(frame));
+    }
+
+    /// Queue a packet for writing, framed for this stream.
+    pub fn push_packet(&self, p: Encoded) {
+        self.push_with(|q| self.enqueue(q, p));
+    }
+
+    fn push_with(&self, add: impl FnOnce(&mut Vec<Bytes>)) {
         if self.closing.get() || self.dead.get() {
             return;
         }
-        self.queue.borrow_mut().push(frame);
+        add(&mut self.queue.borrow_mut());
         self.notify.notify();
     }
 
@@ -380,6 +437,14 @@ impl Outlet {
         }
     }
 
+    /// Whether a volatile packet may be written now ([`StreamOutlet::accepts_volatile`]).
+    pub fn accepts_volatile(&self) -> bool {
+        match self {
+            Outlet::Stream(w) => w.accepts_volatile(),
+            _ => true,
+        }
+    }
+
     /// Whether `self` and `other` are the same transport object.
     pub fn same(&self, other: &Outlet) -> bool {
         match (self, other) {
@@ -393,7 +458,7 @@ impl Outlet {
     /// Write one packet now (the transport is open).
     pub fn write(&self, p: Encoded) {
         match self {
-            Outlet::Stream(w) => w.push(w.frame(p)),
+            Outlet::Stream(w) => w.push_packet(p),
             Outlet::Poll(o) => o.push(p),
             Outlet::Remote(r) => r.send(p.as_str()),
         }
@@ -404,7 +469,7 @@ impl Outlet {
     /// woken at the next tick. Polls and relays write at once.
     pub fn write_bulk(&self, p: Encoded, tick: u32) -> Option<Rc<StreamOutlet>> {
         match self {
-            Outlet::Stream(w) => w.push_bulk(w.frame(p), tick).then(|| w.clone()),
+            Outlet::Stream(w) => w.push_bulk_packet(p, tick).then(|| w.clone()),
             _ => {
                 self.write(p);
                 None
@@ -536,13 +601,17 @@ impl Session {
         self.nsps.get(idx).is_some_and(|n| n.joined)
     }
 
-    /// Write `p` now if a transport is open, else keep it (unless volatile).
+    /// Write `p` now if a transport is open, else keep it (unless volatile: a volatile
+    /// packet is dropped, also while a hixie stream is not drained).
     /// Returns whether it was written or kept.
     pub fn deliver(&mut self, p: Encoded, volatile: bool) -> bool {
         if self.ended {
             return false;
         }
         if let Some(o) = self.writable_outlet() {
+            if volatile && !o.accepts_volatile() {
+                return false;
+            }
             o.write(p);
             return true;
         }
@@ -570,6 +639,9 @@ impl Session {
             return None;
         }
         if let Some(o) = self.writable_outlet() {
+            if volatile && !o.accepts_volatile() {
+                return None;
+            }
             return o.write_bulk(p, tick);
         }
         if !volatile {
@@ -649,5 +721,38 @@ mod tests {
         out.push(Bytes::from_static(b"b"));
         assert_eq!(out.take().len(), 1);
         assert_eq!(out.close_code(), Some(1000));
+    }
+
+    #[test]
+    fn hixie_outlet_frames_share_the_encoded_text() {
+        use crate::transport::hixie::Draft;
+        let out = StreamOutlet::with_framing("websocket", Framing::Hixie(Draft::Hixie76));
+        let p = Encoded::new("3:::h\u{e9}");
+        out.push_packet(p.clone());
+        assert!(!out.push_bulk_packet(p.clone(), 7));
+        let q = out.take();
+        let bytes: Vec<u8> = q.iter().flat_map(|b| b.iter().copied()).collect();
+        assert_eq!(bytes, b"\x003:::h\xc3\xa9\xff\x003:::h\xc3\xa9\xff");
+        // Encoded once: the text pieces point into the packet's own buffer.
+        assert_eq!(q.len(), 6);
+        assert_eq!(q[1].as_ptr(), p.text().as_ptr());
+        assert_eq!(q[4].as_ptr(), p.text().as_ptr());
+    }
+
+    #[test]
+    fn hixie_outlet_refuses_volatile_while_not_drained() {
+        use crate::transport::hixie::Draft;
+        let ws = StreamOutlet::new("websocket");
+        let hx = StreamOutlet::with_framing("websocket", Framing::Hixie(Draft::Hixie75));
+        let big = Encoded::new(&"x".repeat(HIXIE_DRAIN_MARK));
+        assert!(hx.accepts_volatile());
+        hx.push_packet(Encoded::new(&"x".repeat(HIXIE_DRAIN_MARK - 10)));
+        assert!(hx.accepts_volatile(), "below the mark");
+        hx.push_packet(big.clone());
+        assert!(!hx.accepts_volatile());
+        ws.push_packet(big);
+        assert!(ws.accepts_volatile(), "only hixie tracks draining");
+        hx.take();
+        assert!(hx.accepts_volatile(), "drained again");
     }
 }

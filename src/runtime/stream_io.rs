@@ -4,6 +4,7 @@
 //! separate writer task, no wake-up between handling and writing.
 
 use crate::session::{Framing, StreamOutlet};
+use crate::transport::hixie::{self, Draft};
 use crate::transport::websocket as ws;
 use bytes::{Bytes, BytesMut};
 use monoio::buf::IoBufMut;
@@ -125,6 +126,13 @@ impl Flusher {
                 Framing::Htmlfile => {
                     let _ = self.wr.write_all(&b"0\r\n\r\n"[..]).await;
                 }
+                // The hixie-76 closing frame (hixie-75 has none): see transport::hixie.
+                Framing::Hixie(Draft::Hixie76) => {
+                    if outlet.close_code().is_some() {
+                        let _ = self.wr.write_all(&hixie::CLOSE_FRAME[..]).await;
+                    }
+                }
+                Framing::Hixie(Draft::Hixie75) => {}
             }
             let _ = self.wr.shutdown().await;
         }

@@ -40,7 +40,8 @@ pub enum WsVersion {
 
 impl WsVersion {
     /// Parse a `Sec-WebSocket-Version` value (surrounding whitespace ignored). `None` for an
-    /// absent header or any version other than 7, 8 and 13 (the hixie drafts, not implemented).
+    /// absent header or any version other than 7, 8 and 13 (the hixie drafts: see
+    /// [`crate::transport::hixie`]).
     pub fn from_header(value: Option<&str>) -> Option<Self> {
         match value.map(str::trim) {
             Some("13") => Some(WsVersion::Rfc6455),
@@ -82,9 +83,9 @@ pub enum UpgradeError {
     /// `Upgrade` absent or not `websocket` (case-insensitive).
     #[error("websocket connection invalid")]
     NotWebsocket,
-    /// `Sec-WebSocket-Version` absent or not 7, 8 or 13: a hixie-75/76 client, which this
-    /// server does not implement (optional per PROTOCOL.md §3.2.3). Close the connection.
-    #[error("websocket connection invalid: unsupported websocket version (hixie not implemented)")]
+    /// `Sec-WebSocket-Version` absent or not 7, 8 or 13: a hixie-75/76 client, which this codec
+    /// does not handle (the runtime routes those to [`crate::transport::hixie`] first).
+    #[error("websocket connection invalid: unsupported websocket version")]
     UnsupportedVersion,
     /// No `Sec-WebSocket-Key` header.
     #[error("websocket connection invalid: received no key")]
