@@ -290,8 +290,9 @@ extern "C" {
  Answer authorization request `request` (the `id` of an AUTHORIZE event): `error`
  non-NULL → error (handshake `500 handshake error`, namespace `7::/nsp:2`); else
  `allow` 0 → refused (`403 handshake unauthorized` / `7::/nsp:2`); else admitted, with
- `handshake_json` (NULL = unchanged) replacing the handshake data (a JSON object;
- global authorization only). ANY THREAD. Errors: `SIO_E_NOT_FOUND` (unknown, already
+ `handshake_json` (NULL = unchanged) replacing the session's handshake data (a JSON
+ object; for a namespace authorization too, as 0.9 shared that object: the namespace's
+ CONNECTION event and later ones carry it). ANY THREAD. Errors: `SIO_E_NOT_FOUND` (unknown, already
  answered, or stopped), `SIO_E_INVALID_PARAM` (bad JSON; the request stays pending).
 
  # Safety

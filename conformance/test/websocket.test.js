@@ -46,6 +46,20 @@ test('ws handshake: 101 Switching Protocols with Upgrade, Connection and the RFC
   } finally { rw.destroy(); }
 });
 
+test('ws handshake: Upgrade without `Connection: upgrade` is still upgraded (Connection is not validated, §3.2.1)', T, async () => {
+  for (const version of ['13', '8']) {
+    const hs = await handshake(target);
+    const rw = await rawUpgrade(target.port, `/socket.io/1/websocket/${hs.sid}`, {
+      version, headers: { Connection: 'keep-alive' },
+    });
+    try {
+      assert.equal(rw.status, 101, `version ${version}: ${rw.statusLine || '(nothing)'}`);
+      assert.equal(rw.headers['sec-websocket-accept'], acceptKey(rw.key));
+      await rw.waitText('1::');
+    } finally { rw.destroy(); }
+  }
+});
+
 test('ws handshake: no subprotocol or extension is negotiated', T, async () => {
   const hs = await handshake(target);
   const rw = await rawUpgrade(target.port, `/socket.io/1/websocket/${hs.sid}`, {

@@ -330,7 +330,7 @@ pub(crate) async fn serve(
         }
         let cfg = &live.config;
         debug!("setting request {:?} {}", head.method, head.target);
-        if head.upgrade {
+        if head.upgrade || websocket_without_connection_upgrade(&head, &cfg.resource) {
             match http::route_upgrade(&head.target, &cfg.resource) {
                 Route::Transport { transport, sid } => {
                     let Some((stream, mut buf)) = io.into_parts() else {
@@ -448,6 +448,18 @@ pub(crate) async fn serve(
 
 /// A connection keeps its response buffer between requests only up to this size.
 const KEEP_OUT: usize = 16 * 1024;
+
+/// A websocket or flashsocket transport request that carries `Upgrade` but no
+/// `Connection: upgrade` (a proxy or an old client that rewrote `Connection`): 0.9 served
+/// it as an upgrade, since its websocket transport looked only at `Upgrade` (PROTOCOL.md
+/// §3.2.1: `Connection` is not validated), so sio09 does too.
+fn websocket_without_connection_upgrade(head: &RequestHead, resource: &str) -> bool {
+    head.header("upgrade").is_some()
+        && matches!(
+            http::route_upgrade(&head.target, resource),
+            Route::Transport { transport: "websocket" | "flashsocket", .. }
+        )
+}
 
 fn ws_transport_name(st: &ShardState, transport: &str) -> Option<&'static str> {
     st.live()

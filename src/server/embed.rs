@@ -215,8 +215,17 @@ impl ShardState {
         self.spawn(async move {
             let name = st.srv.nsp_names.get(idx).unwrap_or("");
             match await_answer(rx).await {
-                AuthAnswer::Allow(_) => {
+                AuthAnswer::Allow(data) => {
                     debug!("client authorized for {name}");
+                    // 0.9 handed the namespace authorization the session's own handshake
+                    // data object: what it adds shows in `socket.handshake` from then on.
+                    if let Some(d) = data {
+                        if let Some(s) = st.sessions.borrow_mut().get_mut(&sid) {
+                            s.handshake = Rc::from(crate::protocol::json::to_js_json(
+                                &serde_json::Value::Object(d),
+                            ));
+                        }
+                    }
                     st.nsp_admit(sid, idx);
                 }
                 AuthAnswer::Deny => {

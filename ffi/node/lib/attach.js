@@ -169,6 +169,11 @@ function attachHttp(io, server) {
       }
       return;
     }
+    if (data.id && req.headers.upgrade !== undefined
+        && (data.transport === 'websocket' || data.transport === 'flashsocket')) {
+      // an upgrade without `Connection: upgrade` reaches 'request'; the library upgrades it
+      io._noteUpgrade(data.id, websocketDraft(req.headers));
+    }
     adoptRequest(io, req, res);
   });
 

@@ -32,6 +32,8 @@ const LIBRARY_OPTIONS = new Set([
   'client store expiration', 'match origin protocol', 'workers', 'io driver',
   'broadcast writes per tick', 'browser client path',
 ]);
+// Options in seconds whose falsy values (null, '') 0.9 treated as 0.
+const SECONDS_OPTIONS = new Set(['heartbeat timeout', 'close timeout', 'heartbeat interval', 'polling duration']);
 // Options that live in JavaScript only.
 const JS_OPTIONS = new Set(['authorization', 'logger', 'static', 'store', 'browser client handler',
   'flash policy port']);
@@ -240,7 +242,10 @@ class Manager extends EventEmitter {
       this._warnOnce('resource-re', 'sio09: a RegExp `resource` is not supported; keep a string');
       return;
     }
-    const text = optionText(value);
+    // 0.9 wrote a falsy timeout as an empty handshake field and fired it at once: the
+    // library's 0 does the same
+    const text = SECONDS_OPTIONS.has(key) && (value === null || value === '' || value === false || value === undefined)
+      ? '0' : optionText(value);
     if (text === null) {
       this.log.warn(`sio09: option "${key}": unsupported value ${String(value)}`);
       return;

@@ -90,13 +90,23 @@ class SocketNamespace extends EventEmitter {
     return addon.lookup(this.manager._h(), this._nsp, String(sid)) || 0;
   }
 
+  // The sockets in `room` of this namespace (the namespace itself without one), as 0.9
+  // answered from its room map: in join order, current right after join()/leave(). The
+  // namespace's own list also takes in sessions the library has admitted whose connection
+  // event is still on its way here (their client may already have its `1::`).
   clients(room) {
-    this.manager._flushDeclare(this);
-    if (this._nsp === null || !this.manager._started) return [];
-    const text = addon.clients(this.manager._h(), this._nsp, room ? String(room) : null);
-    let sids;
-    try { sids = JSON.parse(text); } catch (e) { sids = []; }
-    return sids.map((sid) => this.socket(sid));
+    const key = this.name + (room ? '/' + room : '');
+    const ids = (this.manager.rooms[key] || []).slice();
+    if (!room) {
+      this.manager._flushDeclare(this);
+      if (this._nsp !== null && this.manager._started && this.manager._handle) {
+        let live = [];
+        try { live = JSON.parse(addon.clients(this.manager._handle, this._nsp, null)); } catch (e) { live = []; }
+        const known = new Set(ids);
+        for (const sid of live) if (!known.has(sid)) ids.push(sid);
+      }
+    }
+    return ids.map((sid) => this.socket(sid));
   }
 
   socket(sid) {
