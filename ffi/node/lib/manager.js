@@ -232,7 +232,6 @@ class Manager extends EventEmitter {
       if (key === 'browser client handler' && typeof value === 'function') {
         this._warnOnce('bch', 'sio09: `browser client handler` is not supported; the library serves the client itself');
       }
-      if (key === 'static' && value) this._warnOnce('static', 'sio09: a custom `static` object is not supported');
       return;
     }
     if (!LIBRARY_OPTIONS.has(key)) return; // unknown keys are stored and ignored (0.9)

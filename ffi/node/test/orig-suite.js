@@ -30,47 +30,83 @@ for (const line of fs.readFileSync(listFile, 'utf8').split('\n')) {
   expected.set(`${file}\t${name}`, reason || '');
 }
 
-const run = spawnSync('bash', [runSh, path.join(root, 'ffi', 'node'), ...process.argv.slice(2)], {
-  env: {
-    ...process.env,
-    ORIG_VERBOSE: '1',
-    // the suite's hixie-76 client needs Node <= 5's string hashing (see that file)
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'orig-suite-node5-hash.js')}`.trim(),
-  },
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-});
-const out = `${run.stdout || ''}${run.stderr || ''}`;
+function runSuite(stems) {
+  const run = spawnSync('bash', [runSh, path.join(root, 'ffi', 'node'), ...stems], {
+    env: {
+      ...process.env,
+      ORIG_VERBOSE: '1',
+      // the suite's hixie-76 client needs Node <= 5's string hashing (see that file)
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS || ''} --require ${path.join(__dirname, 'orig-suite-node5-hash.js')}`.trim(),
+    },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const out = `${run.stdout || ''}${run.stderr || ''}`;
+  const results = []; // { file, name, ok, detail }
+  let file = null;
+  for (const line of out.split('\n')) {
+    const head = /^(\S+\.test\.js) passed \d+ failed \d+/.exec(line);
+    if (head) { file = head[1]; continue; }
+    const ok = /^ {2}ok (.*)$/.exec(line);
+    if (ok && file) { results.push({ file, name: ok[1], ok: true }); continue; }
+    const fail = /^ {2}FAIL (.*?): (.*)$/.exec(line) || /^ {2}FAIL (.*)$/.exec(line);
+    if (fail && file) results.push({ file, name: fail[1], ok: false, detail: fail[2] || '' });
+  }
+  return { out, results };
+}
 
-let file = null;
+const first = runSuite(process.argv.slice(2));
 let passed = 0;
 const unexpected = [];
 const known = [];
 const fixed = [];
-for (const line of out.split('\n')) {
-  const head = /^(\S+\.test\.js) passed \d+ failed \d+/.exec(line);
-  if (head) { file = head[1]; continue; }
-  const ok = /^ {2}ok (.*)$/.exec(line);
-  if (ok && file) {
+const flaky = [];
+let failing = [];
+for (const r of first.results) {
+  const key = `${r.file}\t${r.name}`;
+  if (r.ok) {
     passed++;
-    if (expected.has(`${file}\t${ok[1]}`)) fixed.push(`${file}: ${ok[1]}`);
-    continue;
-  }
-  const fail = /^ {2}FAIL (.*?): (.*)$/.exec(line) || /^ {2}FAIL (.*)$/.exec(line);
-  if (fail && file) {
-    const key = `${file}\t${fail[1]}`;
-    if (expected.has(key)) known.push(`${file}: ${fail[1]} (${expected.get(key)})`);
-    else unexpected.push(`${file}: ${fail[1]}${fail[2] ? ': ' + fail[2].slice(0, 400) : ''}`);
+    if (expected.has(key)) fixed.push(`${r.file}: ${r.name}`);
+  } else if (expected.has(key)) {
+    known.push(`${r.file}: ${r.name} (${expected.get(key)})`);
+  } else {
+    failing.push(r);
   }
 }
+// A test that failed unexpectedly gets one more run of its file: several of the suite's
+// tests race their own clients (one client triggers a broadcast as soon as it is open,
+// while the others may still be connecting), which a multi-threaded server loses now and
+// then where 0.9's single thread happened to win. A test that passes on the second run is
+// reported as flaky, never hidden; one that fails twice fails the run.
+if (failing.length) {
+  const files = [...new Set(failing.map((r) => r.file.replace(/\.test\.js$/, '')))];
+  const again = runSuite(files);
+  for (const r of failing) {
+    const second = again.results.find((x) => x.file === r.file && x.name === r.name);
+    if (second && second.ok) {
+      passed++;
+      flaky.push(`${r.file}: ${r.name} (failed once: ${r.detail.slice(0, 200)})`);
+    } else {
+      unexpected.push(`${r.file}: ${r.name}${r.detail ? ': ' + r.detail.slice(0, 400) : ''}`);
+    }
+  }
+  for (const r of again.results) {
+    if (!r.ok && !failing.some((x) => x.file === r.file && x.name === r.name)
+        && !expected.has(`${r.file}\t${r.name}`)) {
+      unexpected.push(`${r.file}: ${r.name} (failed on the second run of its file)`);
+    }
+  }
+}
+const out = first.out;
 
 for (const k of known) console.log(`expected failure: ${k}`);
 for (const f of fixed) console.log(`now passes (remove it from orig-suite.expected): ${f}`);
+for (const f of flaky) console.log(`FLAKY (passed on the second run): ${f}`);
 for (const u of unexpected) console.log(`UNEXPECTED FAILURE: ${u}`);
-if (passed === 0 && unexpected.length === 0) {
+if (passed === 0) {
   console.log(out.slice(-3000));
   console.log('orig-suite: no test ran');
   process.exit(1);
 }
-console.log(`orig-suite: ${passed} passed, ${known.length} expected failures, ${unexpected.length} unexpected failures`);
+console.log(`orig-suite: ${passed} passed (${flaky.length} of them on a second run), ${known.length} expected failures, ${unexpected.length} unexpected failures`);
 process.exit(unexpected.length ? 1 : 0);
