@@ -457,7 +457,10 @@ fn websocket_without_connection_upgrade(head: &RequestHead, resource: &str) -> b
     head.header("upgrade").is_some()
         && matches!(
             http::route_upgrade(&head.target, resource),
-            Route::Transport { transport: "websocket" | "flashsocket", .. }
+            Route::Transport {
+                transport: "websocket" | "flashsocket",
+                ..
+            }
         )
 }
 
