@@ -386,6 +386,7 @@ class Manager extends EventEmitter {
       try { fs.closeSync(fd); } catch (e) { /* already closed */ }
       return;
     }
+    this._handbacks = (this._handbacks || 0) + 1;
     server.emit('connection', sock);
     if (bytes && bytes.length) sock.emit('data', bytes);
   }

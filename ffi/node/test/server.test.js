@@ -28,6 +28,83 @@ test('attach: requests outside the resource stay the app\'s; io.server is the ht
   } finally { await s.close(); }
 });
 
+test('a kept-alive connection handed to the library comes back for the app\'s requests and static files', T, async () => {
+  const s = await attached({}, (io) => {
+    io.static.add('/extra.js', (p, cb) => cb(null, Buffer.from('/* extra */')));
+  });
+  // one TCP connection for everything: socket.io requests, the app's, static files
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const ports = new Set();
+  const get = (p, headers = {}) => new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port: s.port, path: p, agent, headers }, (res) => {
+      ports.add(res.socket.localPort);
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+  });
+  try {
+    const hs = await get('/socket.io/1/');
+    assert.match(hs.text, /^[\w-]+:60:60:/);
+    const app = await get('/hello?x=1');
+    assert.equal(app.text, 'app: GET /hello?x=1');
+    const hs2 = await get('/socket.io/1/');
+    assert.match(hs2.text, /^[\w-]+:60:60:/);
+    const extra = await get('/socket.io/extra.js');
+    assert.equal(extra.text, '/* extra */');
+    assert.equal(extra.headers['content-type'], 'application/javascript');
+    const hs3 = await get('/socket.io/1/');
+    assert.match(hs3.text, /^[\w-]+:60:60:/);
+    const client = await get('/socket.io/socket.io+xhr-polling.js');
+    assert.equal(client.status, 200);
+    assert.match(client.text, /XHRPolling\.prototype\.name/);
+    assert.equal(ports.size, 1, 'all on one connection');
+    assert.equal(s.io._handbacks, 3, 'handed back for /hello, extra.js and the custom build');
+  } finally {
+    agent.destroy();
+    await s.close();
+  }
+});
+
+test('declared and changed after the start: namespaces, authorization, options, io maps', T, async () => {
+  const s = await attached({ 'polling duration': 1 });
+  const a = new PollClient(s.port);
+  try {
+    const first = once(s.io.sockets, 'connection');
+    await a.connect(); // the library has started
+    await first;
+    assert.ok(s.io._started);
+    assert.deepEqual(Object.keys(s.io.connected), [a.sid]);
+    assert.ok(s.io.handshaken[a.sid] && s.io.handshaken[a.sid].headers);
+    assert.deepEqual(s.io.rooms[''], [a.sid]);
+    // a namespace with authorization, declared now
+    const asked = [];
+    const late = s.io.of('/late').authorization((data, fn) => { asked.push(data.query); data.late = 'yes'; fn(null, true); });
+    const joined = once(late, 'connection');
+    await a.post(['1::/late:?k=v']);
+    const [sock] = await joined;
+    assert.equal(sock.id, a.sid);
+    assert.equal(sock.handshake.late, 'yes');
+    assert.equal(asked.length, 1);
+    await a.waitFor('1::/late');
+    assert.deepEqual(s.io.rooms['/late'], [a.sid]);
+    // options after the start apply to the next handshake
+    s.io.set('transports', ['xhr-polling']);
+    assert.match((await request(s.port, { path: '/socket.io/1/' })).text, /:xhr-polling$/);
+    s.io.set('heartbeat timeout', null);
+    assert.match((await request(s.port, { path: '/socket.io/1/' })).text, /^[\w-]+::60:xhr-polling$/);
+    // global authorization switched on, then off again
+    s.io.set('authorization', (data, fn) => fn(null, false));
+    assert.equal((await request(s.port, { path: '/socket.io/1/' })).status, 403);
+    s.io.set('authorization', false);
+    assert.equal((await request(s.port, { path: '/socket.io/1/' })).status, 200);
+  } finally {
+    await a.close();
+    await s.close();
+  }
+});
+
 test('connection: socket id, handshake, transport; events with and without ack', T, async () => {
   let socket = null;
   const s = await attached({}, (io) => {
