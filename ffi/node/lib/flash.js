@@ -22,10 +22,16 @@ function policyDocument(origins) {
     + rules.join('') + '</cross-domain-policy>';
 }
 
+// `origins` as a list: every string (alone or in an array) split on whitespace and commas,
+// as the library reads it (PROTOCOL.md Q-4, Q-20: 0.9 took the whole string as one entry).
 function originList(value) {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value === 'string') return [value];
-  return ['*:*'];
+  const items = Array.isArray(value) ? value : [value];
+  const list = [];
+  for (const item of items) {
+    if (typeof item !== 'string') continue;
+    for (const o of item.split(/[\s,]+/)) if (o) list.push(o);
+  }
+  return list.length ? list : ['*:*'];
 }
 
 /** One policy listener: `port`, `origins`, `buffer` (the document), `compile()`, `close()`. */

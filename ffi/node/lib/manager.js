@@ -361,9 +361,7 @@ class Manager extends EventEmitter {
     const resource = this.get('resource');
     if (typeof resource !== 'string') return [];
     const st = this.get('static');
-    const keys = st && st.paths ? Object.keys(st.paths) : [];
-    // an entry ending in `*` is a prefix: static.has() matches paths that contain a key
-    return keys.map((k) => resource + k + '*');
+    return st && typeof st.handbackPaths === 'function' ? st.handbackPaths(resource) : [];
   }
 
   _syncHandback() {

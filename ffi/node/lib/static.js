@@ -20,6 +20,8 @@ const MIME = {
 
 // `/socket.io+websocket+xhr-polling[.v1.2.3].js`: a custom build
 const BUNDLE = /\+((?:\+)?[\w-]+)*(?:\.v\d+\.\d+\.\d+)?(?:\.js)$/;
+// Registered keys that stand for a family of paths (see `has`)
+const PATTERN_KEYS = new Set(['/socket.io.v', '/socket.io+']);
 // `/socket.io.v1.2.3.js`: a versioned path (long expiry, no ETag)
 const VERSIONED = /\.v\d+\.\d+\.\d+(?:\.js)$/;
 
@@ -92,14 +94,25 @@ class Static {
     });
   }
 
-  /** The entry serving `p` (exact path first, then any registered path it contains), or false. */
+  /**
+   * The entry serving `p`, or false. Paths match exactly (PROTOCOL.md Q-36: 0.9 matched any
+   * path containing a registered one, so `/socket.io.jsx` served the client): the files
+   * added with `add`, `/socket.io.js`, `/socket.io.vX.Y.Z.js`, the custom builds
+   * `/socket.io+transport[+...][.vX.Y.Z].js` and the two Flash objects.
+   */
   has(p) {
-    if (this.paths[p]) return this.paths[p];
-    const keys = Object.keys(this.paths);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      if (p.indexOf(keys[i]) !== -1) return this.paths[keys[i]];
-    }
+    if (typeof p !== 'string') return false;
+    if (this.paths[p] && !PATTERN_KEYS.has(p)) return this.paths[p];
+    if (p === '/socket.io.js') return this.paths['/socket.io.js'] || false;
+    if (/^\/socket\.io\.v\d+\.\d+\.\d+\.js$/.test(p)) return this.paths['/socket.io.v'] || false;
+    if (/^\/socket\.io\+[\w+-]+(?:\.v\d+\.\d+\.\d+)?\.js$/.test(p)) return this.paths['/socket.io+'] || false;
     return false;
+  }
+
+  // The paths, under the resource, whose requests Node answers (handed back by the
+  // library on a kept-alive connection); an entry ending in `*` is a prefix.
+  handbackPaths(resource) {
+    return Object.keys(this.paths).map((k) => (PATTERN_KEYS.has(k) ? `${resource}${k}*` : `${resource}${k}`));
   }
 
   /**
