@@ -203,6 +203,29 @@ pub unsafe extern "C" fn sio_configure(
     })
 }
 
+/// `sio_of` and `sio_of_with_authorization`: declare `name`, write its id.
+///
+/// # Safety
+/// As `sio_of`.
+unsafe fn of_entry(
+    srv: *mut sio_server,
+    name: *const c_char,
+    out_nsp: *mut u32,
+    with_authorization: bool,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_nsp);
+        // SAFETY: caller's contract.
+        let (s, name) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, cstr(name)?))
+        })());
+        let id = tri!(declare(s, name, with_authorization));
+        // SAFETY: checked non-NULL; caller's contract.
+        unsafe { *out_nsp = id };
+        SIO_OK
+    })
+}
+
 /// `io.of(name)`: declare namespace `name` ("" = main namespace, id 0; "/chat") and
 /// write its id to `*out_nsp`. Declaring twice gives the same id. Host thread, before
 /// or after start: after start the namespace is served on every shard before this
@@ -217,17 +240,8 @@ pub unsafe extern "C" fn sio_of(
     name: *const c_char,
     out_nsp: *mut u32,
 ) -> sio_result {
-    ffi_boundary!({
-        non_null!(out_nsp);
-        // SAFETY: caller's contract.
-        let (s, name) = tri!((|| unsafe {
-            Ok::<_, sio_result>((server(srv)?, cstr(name)?))
-        })());
-        let id = tri!(declare(s, name, false));
-        // SAFETY: checked non-NULL; caller's contract.
-        unsafe { *out_nsp = id };
-        SIO_OK
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { of_entry(srv, name, out_nsp, false) }
 }
 
 /// `io.of(name).authorization(fn)` in one step: declare namespace `name` (as `sio_of`)
@@ -246,17 +260,8 @@ pub unsafe extern "C" fn sio_of_with_authorization(
     name: *const c_char,
     out_nsp: *mut u32,
 ) -> sio_result {
-    ffi_boundary!({
-        non_null!(out_nsp);
-        // SAFETY: caller's contract.
-        let (s, name) = tri!((|| unsafe {
-            Ok::<_, sio_result>((server(srv)?, cstr(name)?))
-        })());
-        let id = tri!(declare(s, name, true));
-        // SAFETY: checked non-NULL; caller's contract.
-        unsafe { *out_nsp = id };
-        SIO_OK
-    })
+    // SAFETY: the caller's contract, passed on.
+    unsafe { of_entry(srv, name, out_nsp, true) }
 }
 
 /// Declare namespace `name` (its id; the same id when it exists), with the

@@ -492,14 +492,24 @@ impl EmbedHandle {
     /// [`EmbedHandle::sessions`] with each session's handshake data (JSON object text,
     /// what `socket.handshake` holds; 0.9's `io.handshaken[id]`), sorted by id.
     pub fn sessions_with_data(&self, which: SessionSet) -> Vec<(String, String)> {
+        self.gather(move |st| st.session_ids(which))
+    }
+
+    /// What `f` answers on every shard, gathered and sorted. Blocks (up to 5 s per
+    /// shard) while the shards answer; never call it on a shard thread.
+    fn gather<T: Ord + Send + 'static>(
+        &self,
+        f: impl Fn(&ShardState) -> Vec<T> + Clone + Send + 'static,
+    ) -> Vec<T> {
         let (tx, rx) = flume::unbounded();
         let n = self.inner.shard_count();
         for i in 0..n {
             let tx = tx.clone();
+            let f = f.clone();
             self.inner.send(
                 i,
                 Remote::Run(Box::new(move |st| {
-                    let _ = tx.send(st.session_ids(which));
+                    let _ = tx.send(f(st));
                 })),
             );
         }
@@ -544,28 +554,7 @@ impl EmbedHandle {
     /// (up to 5 s per shard) while the shards answer; never call it on a shard thread.
     pub fn clients(&self, nsp: &str, room: &str) -> Vec<String> {
         let key = rooms::room_key(nsp, room);
-        let (tx, rx) = flume::unbounded();
-        let n = self.inner.shard_count();
-        for i in 0..n {
-            let tx = tx.clone();
-            let key = key.clone();
-            self.inner.send(
-                i,
-                Remote::Run(Box::new(move |st| {
-                    let _ = tx.send(st.room_members(&key));
-                })),
-            );
-        }
-        drop(tx);
-        let mut all = Vec::new();
-        for _ in 0..n {
-            match rx.recv_timeout(Duration::from_secs(5)) {
-                Ok(v) => all.extend(v),
-                Err(_) => break,
-            }
-        }
-        all.sort();
-        all
+        self.gather(move |st| st.room_members(&key))
     }
 
     /// Serve a TCP connection the host accepted, exactly like one the server accepted,

@@ -450,6 +450,43 @@ static napi_value js_authorization(napi_env env, napi_callback_info info) {
   return num(env, 0);
 }
 
+/* Calls `fill(h, ctx, buf, cap, &n)` with a buffer grown until the text fits (the library
+   answers SIO_E_BUFFER_TOO_SMALL with the size needed; the text can grow between calls)
+   and returns it as a JS string, or throws with `what`. */
+typedef sio_result (*fill_fn)(host *h, void *ctx, char *buf, size_t cap, size_t *n);
+
+static napi_value json_out(napi_env env, host *h, const char *what, fill_fn fill, void *ctx) {
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  sio_result r = buf ? fill(h, ctx, buf, cap, &n) : SIO_E_INVALID_PARAM;
+  for (int tries = 0; r == SIO_E_BUFFER_TOO_SMALL && tries < 4; tries++) {
+    cap = n + 1024;
+    free(buf);
+    buf = malloc(cap);
+    if (!buf) break;
+    r = fill(h, ctx, buf, cap, &n);
+  }
+  if (r != SIO_OK || !buf) {
+    free(buf);
+    return throw_sio(env, h, what, r);
+  }
+  napi_value out;
+  napi_create_string_utf8(env, buf, n, &out);
+  free(buf);
+  return out;
+}
+
+typedef struct { uint32_t nsp; const char *room; } clients_args;
+
+static sio_result fill_clients(host *h, void *ctx, char *buf, size_t cap, size_t *n) {
+  clients_args *a = ctx;
+  return p_sio_clients(h->srv, a->nsp, a->room, buf, cap, n);
+}
+
+static sio_result fill_sessions(host *h, void *ctx, char *buf, size_t cap, size_t *n) {
+  return p_sio_sessions(h->srv, *(uint32_t *)ctx, buf, cap, n);
+}
+
 /* authorizationOff(h, nsp): host-answered authorization switched off again */
 static napi_value js_authorization_off(napi_env env, napi_callback_info info) {
   ARGS(2);
@@ -521,24 +558,7 @@ static napi_value js_sessions(napi_env env, napi_callback_info info) {
   if (!h) return NULL;
   uint32_t which;
   if (!get_u32(env, argv[1], &which)) return throw_type(env, "sessions(h, which)");
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  sio_result r = buf ? p_sio_sessions(h->srv, which, buf, cap, &n) : SIO_E_INVALID_PARAM;
-  for (int tries = 0; r == SIO_E_BUFFER_TOO_SMALL && tries < 4; tries++) {
-    cap = n + 1024; /* sessions can come between the calls */
-    free(buf);
-    buf = malloc(cap);
-    if (!buf) break;
-    r = p_sio_sessions(h->srv, which, buf, cap, &n);
-  }
-  if (r != SIO_OK || !buf) {
-    free(buf);
-    return throw_sio(env, h, "sio_sessions", r);
-  }
-  napi_value out;
-  napi_create_string_utf8(env, buf, n, &out);
-  free(buf);
-  return out;
+  return json_out(env, h, "sio_sessions", fill_sessions, &which);
 }
 
 static napi_value js_listen(napi_env env, napi_callback_info info) {
@@ -983,24 +1003,9 @@ static napi_value js_clients(napi_env env, napi_callback_info info) {
   if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "clients: nsp");
   str_arg room;
   if (!get_str(env, argv[2], &room, true)) return throw_type(env, "clients: room must be a string or null");
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  sio_result r = buf ? p_sio_clients(h->srv, nsp, room.ptr, buf, cap, &n) : SIO_E_INVALID_PARAM;
-  for (int tries = 0; r == SIO_E_BUFFER_TOO_SMALL && tries < 4; tries++) {
-    cap = n + 1024; /* membership can grow between the calls */
-    free(buf);
-    buf = malloc(cap);
-    if (!buf) break;
-    r = p_sio_clients(h->srv, nsp, room.ptr, buf, cap, &n);
-  }
+  clients_args a = {nsp, room.ptr};
+  napi_value out = json_out(env, h, "sio_clients", fill_clients, &a);
   free_str(&room);
-  if (r != SIO_OK) {
-    free(buf);
-    return throw_sio(env, h, "sio_clients", r);
-  }
-  napi_value out;
-  napi_create_string_utf8(env, buf, n, &out);
-  free(buf);
   return out;
 }
 
