@@ -99,6 +99,14 @@ if (failing.length) {
 }
 const out = first.out;
 
+// per file: passed / failed on the first run (what the suite itself would print)
+const perFile = new Map();
+for (const r of first.results) {
+  const f = perFile.get(r.file) || { pass: 0, fail: 0 };
+  if (r.ok) f.pass++; else f.fail++;
+  perFile.set(r.file, f);
+}
+for (const [f, c] of perFile) console.log(`${f}: ${c.pass} passed, ${c.fail} failed`);
 for (const k of known) console.log(`expected failure: ${k}`);
 for (const f of fixed) console.log(`now passes (remove it from orig-suite.expected): ${f}`);
 for (const f of flaky) console.log(`FLAKY (passed on the second run): ${f}`);
