@@ -75,7 +75,7 @@ fn every_default_of_section_8_2() {
 #[test]
 fn option_names_are_complete_and_consistent() {
     let c = Config::default();
-    assert_eq!(Config::OPTION_NAMES.len(), 36);
+    assert_eq!(Config::OPTION_NAMES.len(), 38);
     let mut envs = std::collections::HashSet::new();
     for name in Config::OPTION_NAMES {
         assert!(kind_of(name).is_some(), "{name} has no kind");
