@@ -251,10 +251,11 @@ async fn outbound(
         }
     }
     if alive {
-        let mut t = tls.borrow_mut();
-        t.send_close_notify();
-        let ok = drain_tls(&mut t, &mut out).is_ok();
-        drop(t);
+        let ok = {
+            let mut t = tls.borrow_mut();
+            t.send_close_notify();
+            drain_tls(&mut t, &mut out).is_ok()
+        };
         if ok && !out.is_empty() {
             let _ = wr.write_all(out).await;
         }
