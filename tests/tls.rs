@@ -39,7 +39,13 @@ type Seen = Arc<Mutex<Vec<Option<Value>>>>;
 /// A TLS test-app server on two shards; `seen` collects each connection's handshake
 /// `secure` field.
 fn start(p: &Pki) -> (sio09::ServerHandle, Seen) {
+    start_on(p, "auto")
+}
+
+/// [`start`] on I/O driver `driver` (`auto`, `legacy`).
+fn start_on(p: &Pki, driver: &str) -> (sio09::ServerHandle, Seen) {
     let mut io = Server::new();
+    io.set("io driver", driver).expect("io driver");
     io.set("log level", 0.0).expect("log level");
     io.set("workers", 2.0).expect("workers");
     io.set("tls cert", p.cert.as_str()).expect("tls cert");
@@ -168,8 +174,17 @@ fn ws_send(s: &mut Tls, text: &str) {
 
 #[test]
 fn wss_rfc6455_echo_and_secure_handshake_data() {
-    let p = pki("wss");
-    let (h, seen) = start(&p);
+    wss_echo_on("auto");
+}
+
+#[test]
+fn wss_rfc6455_echo_on_the_epoll_driver() {
+    wss_echo_on("legacy");
+}
+
+fn wss_echo_on(driver: &str) {
+    let p = pki(&format!("wss-{driver}"));
+    let (h, seen) = start_on(&p, driver);
     let addr = h.local_addr();
     for _ in 0..4 {
         let sid = handshake(addr, &p);

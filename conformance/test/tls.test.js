@@ -107,8 +107,9 @@ test('wss (RFC 6455): connect and echo with ack', T, async () => {
   const sid = await handshake();
   const ws = new WebSocket(`wss://127.0.0.1:${target.port}/socket.io/1/websocket/${sid}`,
     { ca: CA, perMessageDeflate: false, handshakeTimeout: 10000 });
-  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  // The session collects frames from now on: the `1::` may come in the same read as the 101.
   const s = new WsSession(ws, sid);
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
   try {
     await s.waitFor('1::', 5000);
     assert.deepEqual(await s.call('echo', ['secure', 1]), ['secure', 1]);
