@@ -263,3 +263,108 @@ async fn outbound(
     // Wakes `inbound`'s pending read.
     shutdown_fd(tcp_fd);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+    use rustls::ClientConnection;
+
+    /// A server connection and a client connection that trusts it, both in memory.
+    fn pair() -> (ServerConnection, ClientConnection) {
+        let c = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("rcgen");
+        let der: CertificateDer<'static> = c.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(c.key_pair.serialize_der()));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![der.clone()], key)
+            .expect("server config");
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(der).expect("root");
+        let client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = ServerName::try_from("localhost").expect("name");
+        (
+            ServerConnection::new(Arc::new(server)).expect("server"),
+            ClientConnection::new(Arc::new(client), name).expect("client"),
+        )
+    }
+
+    fn client_bytes(c: &mut ClientConnection) -> Vec<u8> {
+        let mut out = Vec::new();
+        while c.wants_write() {
+            c.write_tls(&mut out).expect("write_tls");
+        }
+        out
+    }
+
+    /// Run the handshake in memory through `feed` on the server side.
+    fn shake(s: &mut ServerConnection, c: &mut ClientConnection) {
+        for _ in 0..10 {
+            let mut plain = Vec::new();
+            let to_server = client_bytes(c);
+            feed(s, &to_server, &mut plain).expect("server side");
+            assert!(plain.is_empty());
+            let mut to_client = Vec::new();
+            drain_tls(s, &mut to_client).expect("drain");
+            let mut rd = &to_client[..];
+            while !rd.is_empty() {
+                c.read_tls(&mut rd).expect("client read");
+                c.process_new_packets().expect("client process");
+            }
+            if !s.is_handshaking() && !c.is_handshaking() {
+                return;
+            }
+        }
+        panic!("handshake did not finish");
+    }
+
+    #[test]
+    fn feed_decrypts_records_split_anywhere_and_sees_close_notify() {
+        let (mut s, mut c) = pair();
+        shake(&mut s, &mut c);
+        c.writer()
+            .write_all(b"GET /socket.io/1/ HTTP/1.1\r\n\r\n")
+            .expect("plaintext");
+        let wire = client_bytes(&mut c);
+        // Byte by byte: a record split across reads is kept until it is whole.
+        let mut plain = Vec::new();
+        for b in &wire {
+            assert_eq!(feed(&mut s, std::slice::from_ref(b), &mut plain), Ok(false));
+        }
+        assert_eq!(plain, b"GET /socket.io/1/ HTTP/1.1\r\n\r\n");
+        c.send_close_notify();
+        let bye = client_bytes(&mut c);
+        let mut rest = Vec::new();
+        assert_eq!(feed(&mut s, &bye, &mut rest), Ok(true));
+        assert!(rest.is_empty());
+    }
+
+    #[test]
+    fn feed_refuses_plaintext_and_corrupt_records() {
+        let (mut s, _) = pair();
+        let mut plain = Vec::new();
+        let e = feed(&mut s, b"GET / HTTP/1.1\r\n\r\n", &mut plain).expect_err("not TLS");
+        assert!(
+            e.contains("corrupt") || e.contains("InvalidContentType"),
+            "{e}"
+        );
+        assert!(plain.is_empty());
+        // After the handshake, a flipped byte in a record fails authentication.
+        let (mut s, mut c) = pair();
+        shake(&mut s, &mut c);
+        c.writer().write_all(b"secret").expect("plaintext");
+        let mut wire = client_bytes(&mut c);
+        let last = wire.len() - 1;
+        wire[last] ^= 0x55;
+        let e = feed(&mut s, &wire, &mut plain).expect_err("tampered");
+        assert!(e.to_lowercase().contains("decrypt"), "{e}");
+        assert!(plain.is_empty());
+    }
+}
