@@ -6,7 +6,7 @@
 // socket.io-client 0.9.16 (which cannot be given a CA) runs with verification off.
 //
 // Checks: the https handshake; an xhr-polling and a jsonp-polling round trip; wss
-// (RFC 6455) with an echo ack; hixie-76 over TLS answers with a `wss://` Location;
+// (RFC 6455) with an echo ack; the htmlfile stream; the browser client (a static file); hixie-76 over TLS answers with a `wss://` Location;
 // socket.io-client 0.9.16 with `secure: true` on websocket and xhr-polling; a plain HTTP
 // request on the TLS port gets no HTTP answer, and the port keeps serving.
 
@@ -157,6 +157,33 @@ for (const transport of ['websocket', 'xhr-polling']) {
     }
   });
 }
+
+test('htmlfile over https: the stream opens with the preamble and 1::', T, async () => {
+  const sid = await handshake();
+  const sock = tls.connect({ host: '127.0.0.1', port: target.port, ca: CA, servername: 'localhost' });
+  await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+  sock.write(`GET /socket.io/1/htmlfile/${sid}?t=${Date.now()} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+  let got = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no 1:: chunk: ${JSON.stringify(got)}`)), 5000);
+    sock.on('data', (d) => {
+      got += d.toString('utf8');
+      if (got.includes('<script>_("1::");</script>')) { clearTimeout(timer); resolve(); }
+    });
+  });
+  sock.destroy();
+  assert.match(got, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(got, /Transfer-Encoding: chunked\r\n/i);
+  assert.ok(got.includes('\r\n100\r\n<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>'), got);
+});
+
+test('the browser client over https', T, async () => {
+  const r = await get('/socket.io/socket.io.js');
+  assert.equal(r.status, 200);
+  assert.match(r.headers['content-type'], /^application\/javascript/);
+  assert.ok(r.text.startsWith('/*! Socket.IO.js build:0.9.16'), r.text.slice(0, 200));
+  assert.ok(r.text.length > 50000, String(r.text.length));
+});
 
 test('plain HTTP on the TLS port gets no HTTP answer; the port keeps serving', T, async () => {
   const raw = await new Promise((resolve) => {
