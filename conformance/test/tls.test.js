@@ -22,7 +22,9 @@ const { request } = require('../lib/http');
 const { WsSession, WebSocket } = require('../lib/ws');
 const client = require('../lib/client');
 
-const T = { timeout: 30000 };
+// SKIP_TLS=1: the host under test does not terminate TLS on the suite's port (a host that
+// listens itself and hands plain connections to the library); every check is skipped.
+const T = { timeout: 30000, skip: process.env.SKIP_TLS === '1' ? 'SKIP_TLS=1: the host does not serve TLS' : false };
 const FIX = path.join(__dirname, '..', 'fixtures');
 const CERT = path.join(FIX, 'tls-cert.pem');
 const KEY = path.join(FIX, 'tls-key.pem');
@@ -31,6 +33,7 @@ const agent = new https.Agent({ keepAlive: false, ca: CA });
 
 let target;
 before(async () => {
+  if (T.skip) return;
   target = await startTarget({ SIO_TLS_CERT: CERT, SIO_TLS_KEY: KEY });
 });
 after(async () => { if (target) await target.stop(); });

@@ -40,3 +40,18 @@ async def test_https_handshake_and_polling():
         assert poll.endswith(b"\r\n\r\n1::")
     finally:
         srv.stop()
+
+
+@run_async
+async def test_tls_with_a_host_listener_is_refused_not_served_plain():
+    srv = sio09.Server()
+    srv.set("tls cert", str(CERT)).set("tls key", str(KEY))
+    srv.on_request(lambda req: (200, "text/plain", b"page"))
+    try:
+        await srv.serve("127.0.0.1", 0)
+    except sio09.SioError as e:
+        assert e.name == "SIO_E_CONFIG" and "tls cert" in e.message
+    else:
+        raise AssertionError("serve() must refuse TLS options it cannot honour")
+    finally:
+        srv.stop()
