@@ -79,15 +79,28 @@ const options = optionsFromEnv(process.env);
 const storeUrl = typeof options.store === 'string' ? options.store : null;
 delete options.store;
 
+// SIO_TLS_CERT / SIO_TLS_KEY (sio09's `tls cert` / `tls key`): serve https and wss, as
+// 0.9 did with `io.listen(port, { key, cert })` (an https.Server). Not socket.io options.
+const tlsCert = options['tls cert'];
+const tlsKey = options['tls key'];
+delete options['tls cert'];
+delete options['tls key'];
+
 // ---------------------------------------------------------------- HTTP outside the resource
-const server = http.createServer((req, res) => {
+const appHandler = (req, res) => {
   const body = `probe app: ${req.method} ${req.url}`;
   res.writeHead(200, {
     'Content-Type': 'text/plain',
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);
-});
+};
+const server = tlsCert && tlsKey
+  ? require('https').createServer({
+    cert: require('fs').readFileSync(tlsCert),
+    key: require('fs').readFileSync(tlsKey),
+  }, appHandler)
+  : http.createServer(appHandler);
 
 // Node >= 12 gives every socket of an http.Server an own setEncoding() that throws, and
 // leaves it on sockets handed to 'upgrade' listeners. socket.io 0.9.19's hixie-75/76
@@ -126,6 +139,8 @@ io.set('authorization', (data, cb) => {
 // whole process with an unhandled ECONNRESET. Keep the reference alive for the suite: the
 // socket still closes and socket.io still sees the close.
 server.on('connection', (socket) => { socket.on('error', () => {}); });
+// Over TLS the upgraded socket is the TLSSocket: the same guard for it.
+server.on('secureConnection', (socket) => { socket.on('error', () => {}); });
 
 // Modern Node's HTTP parser rejects the inline Flash policy request before socket.io's sniffer
 // sees it; answer it here instead (only when flashsocket is enabled, like the reference).

@@ -485,8 +485,12 @@ sio_result sio_last_error_message(const struct sio_server *srv,
  `sio_server_local_port`), or, with `addr` NULL, without a listener (adopt-only:
  connections come from `sio_server_adopt_connection`). Configuration ends here.
  Host thread. Errors: `SIO_E_STATE` (already started), `SIO_E_STOPPED`,
- `SIO_E_INVALID_PARAM` (bad address), `SIO_E_IO` / `SIO_E_SYS_BASE|errno` (bind;
- the server is then unusable: later calls return `SIO_E_STOPPED`).
+ `SIO_E_INVALID_PARAM` (bad address), `SIO_E_CONFIG` (`tls cert` / `tls key`: one
+ without the other, or a file unreadable or without a valid PEM certificate chain /
+ private key; the message names the option and the file), `SIO_E_IO` /
+ `SIO_E_SYS_BASE|errno` (bind); after any of these the server is unusable: later
+ calls return `SIO_E_STOPPED`. With `tls cert` and `tls key` every connection on the
+ listener is TLS (https, wss); adopted connections stay plaintext.
 
  # Safety
  `srv` from `sio_server_new`; `addr` NULL or a NUL-terminated string.

@@ -1,7 +1,8 @@
 //! Server configuration: every Socket.IO 0.9 option by its 0.9 name (PROTOCOL.md §8).
 //!
 //! [`Config`] holds typed settings with the reference defaults (§8.2) plus sio09's own options
-//! (`workers`, `io driver`, `broadcast writes per tick`, `browser client path`). Values reach it from Rust code
+//! (`workers`, `io driver`, `broadcast writes per tick`, `browser client path`, `tls cert`,
+//! `tls key`). Values reach it from Rust code
 //! ([`Config::set`], [`Config::enable`], …), from environment variables ([`Config::apply_env`]),
 //! from a TOML file ([`Config::apply_toml`]) or from text ([`Config::set_str`], used by the CLI
 //! and the C ABI). Every value is type-checked; a wrong value is an error that names the option,
@@ -520,6 +521,13 @@ pub struct Config {
     pub redis_sub: Option<String>,
     /// See [`Config::redis_pub`].
     pub redis_client: Option<String>,
+    /// `tls cert` (sio09's own; default none): the PEM file with the certificate chain
+    /// (leaf first). With [`Config::tls_key`], every connection on the listener is TLS
+    /// (https, wss); both or neither. Read once at start.
+    pub tls_cert: Option<String>,
+    /// `tls key` (sio09's own; default none): the PEM file with the private key (PKCS#8,
+    /// PKCS#1 or SEC1) of [`Config::tls_cert`].
+    pub tls_key: Option<String>,
 }
 
 impl Default for Config {
@@ -557,6 +565,8 @@ impl Default for Config {
             workers: 0,
             io_driver: IoDriver::Auto,
             broadcast_writes_per_tick: 500,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -601,7 +611,9 @@ fn kind_of(key: &str) -> Option<Kind> {
         | "io driver"
         | "redis pub"
         | "redis sub"
-        | "redis client" => Kind::Text,
+        | "redis client"
+        | "tls cert"
+        | "tls key" => Kind::Text,
         "origins" | "transports" | "blacklist" => Kind::List,
         "authorization" | "browser client handler" | "logger" | "static" => Kind::Function,
         _ => return None,
@@ -627,6 +639,7 @@ const TRANSPORTS_LIST_EXPECTED: &str = "a non-empty list of transport names amon
      flashsocket, htmlfile, xhr-polling, jsonp-polling";
 const BLACKLIST_EXPECTED: &str = "a list of event names (or a string of names separated by commas)";
 const PATH_EXPECTED: &str = "a directory path (or false for none)";
+const PEM_PATH_EXPECTED: &str = "a path to a PEM file (or false or \"\" for none)";
 
 /// Longest rendering of an offending value kept in an error message.
 const GOT_MAX: usize = 80;
@@ -790,6 +803,16 @@ fn parse_store(key: &str, v: &OptionValue) -> Result<StoreSpec, ConfigError> {
 
 const REDIS_EXPECTED: &str = "a URL redis://[:password@]host:port[/db], or \"\" for the store URL";
 
+/// `tls cert`, `tls key`: a file path, or none (`false`, `""`). The file is read at start.
+fn parse_path_option(key: &str, v: &OptionValue) -> Result<Option<String>, ConfigError> {
+    match v {
+        OptionValue::Bool(false) => Ok(None),
+        OptionValue::Str(s) if s.trim().is_empty() => Ok(None),
+        OptionValue::Str(s) => Ok(Some(s.clone())),
+        other => Err(bad(key, PEM_PATH_EXPECTED, other)),
+    }
+}
+
 fn parse_redis_option(key: &str, v: &OptionValue) -> Result<Option<String>, ConfigError> {
     let OptionValue::Str(s) = v else {
         return Err(bad(key, REDIS_EXPECTED, v));
@@ -946,6 +969,8 @@ impl Config {
         "redis pub",
         "redis sub",
         "redis client",
+        "tls cert",
+        "tls key",
     ];
 
     /// Sets option `key` (its 0.9 name, e.g. `"heartbeat interval"`) to `value`.
@@ -1008,6 +1033,8 @@ impl Config {
                 }
             }
             "client store expiration" => self.client_store_expiration = want_seconds(key, v)?,
+            "tls cert" => self.tls_cert = parse_path_option(key, v)?,
+            "tls key" => self.tls_key = parse_path_option(key, v)?,
             "match origin protocol" => self.match_origin_protocol = want_bool(key, v)?,
             "workers" => self.workers = want_int(key, v, 0.0, 1024.0, WORKERS_EXPECTED)? as usize,
             "broadcast writes per tick" => {
@@ -1094,6 +1121,8 @@ impl Config {
                 None => Bool(false),
             },
             "client store expiration" => Number(self.client_store_expiration),
+            "tls cert" => self.tls_cert.clone().map_or(Bool(false), Str),
+            "tls key" => self.tls_key.clone().map_or(Bool(false), Str),
             "match origin protocol" => Bool(self.match_origin_protocol),
             "workers" => Number(self.workers as f64),
             "broadcast writes per tick" => Number(self.broadcast_writes_per_tick as f64),

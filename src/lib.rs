@@ -27,6 +27,7 @@ pub mod server;
 pub mod session;
 pub mod sid;
 pub mod store;
+pub mod tls;
 pub mod transport;
 
 pub use config::{Config, ConfigError, OptionValue};

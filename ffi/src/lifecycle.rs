@@ -79,8 +79,12 @@ pub unsafe extern "C" fn sio_last_error_message(
 /// `sio_server_local_port`), or, with `addr` NULL, without a listener (adopt-only:
 /// connections come from `sio_server_adopt_connection`). Configuration ends here.
 /// Host thread. Errors: `SIO_E_STATE` (already started), `SIO_E_STOPPED`,
-/// `SIO_E_INVALID_PARAM` (bad address), `SIO_E_IO` / `SIO_E_SYS_BASE|errno` (bind;
-/// the server is then unusable: later calls return `SIO_E_STOPPED`).
+/// `SIO_E_INVALID_PARAM` (bad address), `SIO_E_CONFIG` (`tls cert` / `tls key`: one
+/// without the other, or a file unreadable or without a valid PEM certificate chain /
+/// private key; the message names the option and the file), `SIO_E_IO` /
+/// `SIO_E_SYS_BASE|errno` (bind); after any of these the server is unusable: later
+/// calls return `SIO_E_STOPPED`. With `tls cert` and `tls key` every connection on the
+/// listener is TLS (https, wss); adopted connections stay plaintext.
 ///
 /// # Safety
 /// `srv` from `sio_server_new`; `addr` NULL or a NUL-terminated string.
@@ -121,7 +125,12 @@ pub unsafe extern "C" fn sio_server_listen(
             }
             Err(e) => {
                 s.stopped.store(true, Ordering::Release);
-                s.fail(from_io(&e), format!("cannot start: {e}"))
+                let code = match (e.kind(), e.raw_os_error()) {
+                    // The core's TLS settings check (`tls cert` / `tls key`).
+                    (std::io::ErrorKind::InvalidInput, None) => SIO_E_CONFIG,
+                    _ => from_io(&e),
+                };
+                s.fail(code, format!("cannot start: {e}"))
             }
         }
     })

@@ -4,6 +4,7 @@
 //! can also come from the environment as `SIO_` + its name upper-cased with spaces as
 //! underscores (`SIO_HEARTBEAT_INTERVAL=2`, `SIO_TRANSPORTS=websocket,xhr-polling`).
 //! Precedence: defaults < config file < environment. Stops on SIGINT/SIGTERM.
+//! With `tls cert` and `tls key` (PEM files) every connection on the port is TLS.
 
 use clap::{Parser, ValueEnum};
 use sio09::{Config, Server};
@@ -23,7 +24,7 @@ enum App {
 
 /// A Socket.IO 0.9 server (protocol revision 1), wire-compatible with socket.io 0.9.19.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version, about, after_help = TLS_HELP)]
 struct Cli {
     /// TCP port to listen on.
     #[arg(long, env = "PORT", default_value_t = 8080)]
@@ -38,6 +39,13 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = App::Demo)]
     app: App,
 }
+
+/// The `--help` epilogue: how to serve https and wss.
+const TLS_HELP: &str = "Options: every socket.io 0.9 option by its name, in the --config file or \
+as SIO_<NAME> in the environment (e.g. SIO_HEARTBEAT_INTERVAL=10).\n\n\
+TLS (https, wss): set `tls cert` (PEM certificate chain, leaf first) and `tls key` (PEM \
+private key), both or neither, e.g. `\"tls cert\" = \"cert.pem\"` in the config file or \
+SIO_TLS_CERT=cert.pem SIO_TLS_KEY=key.pem; every connection on the port is then TLS.";
 
 /// Options parsed and validated now whose machinery a later milestone builds.
 const INACTIVE: &[&str] = &["match origin protocol"];

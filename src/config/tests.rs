@@ -75,7 +75,7 @@ fn every_default_of_section_8_2() {
 #[test]
 fn option_names_are_complete_and_consistent() {
     let c = Config::default();
-    assert_eq!(Config::OPTION_NAMES.len(), 36);
+    assert_eq!(Config::OPTION_NAMES.len(), 38);
     let mut envs = std::collections::HashSet::new();
     for name in Config::OPTION_NAMES {
         assert!(kind_of(name).is_some(), "{name} has no kind");
@@ -642,5 +642,35 @@ fn redis_connection_options_take_urls_or_empty() {
     assert_eq!(
         c.get("redis client").unwrap(),
         OptionValue::Str("redis://127.0.0.1:7000".into())
+    );
+}
+
+#[test]
+fn tls_options_from_every_source() {
+    let mut c = Config::default();
+    assert_eq!(c.get("tls cert").unwrap(), Bool(false));
+    assert_eq!((c.tls_cert.as_deref(), c.tls_key.as_deref()), (None, None));
+    c.set("tls cert", Str("/etc/c.pem".into())).unwrap();
+    c.set_str("tls key", "/etc/k.pem").unwrap();
+    assert_eq!(c.get("tls cert").unwrap(), Str("/etc/c.pem".into()));
+    assert_eq!(c.tls_key.as_deref(), Some("/etc/k.pem"));
+    // `false` and "" both mean none; a number is not a path.
+    c.disable("tls cert").unwrap();
+    c.set_str("tls key", "").unwrap();
+    assert_eq!((c.tls_cert.as_deref(), c.tls_key.as_deref()), (None, None));
+    assert!(err_text(c.set("tls key", Number(3.0))).contains("PEM file"));
+    let mut e = Config::default();
+    e.apply_env(env(&[("SIO_TLS_CERT", "a.pem"), ("SIO_TLS_KEY", "b.pem")]))
+        .unwrap();
+    assert_eq!(
+        (e.tls_cert.as_deref(), e.tls_key.as_deref()),
+        (Some("a.pem"), Some("b.pem"))
+    );
+    let mut t = Config::default();
+    t.apply_toml("\"tls cert\" = \"c.pem\"\n\"tls key\" = \"k.pem\"\n")
+        .unwrap();
+    assert_eq!(
+        (t.tls_cert.as_deref(), t.tls_key.as_deref()),
+        (Some("c.pem"), Some("k.pem"))
     );
 }

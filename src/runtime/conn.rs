@@ -294,6 +294,9 @@ pub(crate) async fn serve(
             }
         }
     }
+    // TLS is terminated by the tls_bridge for every listener connection when configured;
+    // adopted ones are the host's and stay plaintext.
+    let secure = st.srv.tls.is_some() && !adopted;
     let mut io = Io::new(stream, buf);
     // The response buffer, kept across the requests of the connection.
     let mut out: Vec<u8> = Vec::with_capacity(512);
@@ -344,7 +347,7 @@ pub(crate) async fn serve(
                         warn!("unknown transport: \"{transport}\"");
                         return;
                     };
-                    let Some(key) = ws_conn::accept(&st, &head) else {
+                    let Some(key) = ws_conn::accept(&st, &head, secure) else {
                         return;
                     };
                     buf.advance(head.head_len);
@@ -417,7 +420,7 @@ pub(crate) async fn serve(
                 info!("client protocol version unsupported");
                 http::response::protocol_unsupported(&mut out, keep);
             }
-            Route::Handshake => st.handshake(&head, peer, &mut out).await,
+            Route::Handshake => st.handshake(&head, peer, secure, &mut out).await,
             Route::Transport { transport, sid } => {
                 let query = head.target.split_once('?').map_or("", |(_, q)| q);
                 if transport == "htmlfile"

@@ -10,6 +10,7 @@ pub(crate) mod poll_conn;
 pub(crate) mod shard;
 pub(crate) mod stream_io;
 pub mod timers;
+pub(crate) mod tls_bridge;
 pub(crate) mod ws_conn;
 
 use crate::server::{ServerHandle, ServerInner};

@@ -167,7 +167,15 @@ async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flum
                 if st.stopping.get() {
                     return;
                 }
-                st.spawn(conn::serve(st.clone(), stream, peer, Vec::new(), false));
+                match &st.srv.tls {
+                    Some(cfg) => st.spawn(super::tls_bridge::serve(
+                        st.clone(),
+                        stream,
+                        peer,
+                        cfg.clone(),
+                    )),
+                    None => st.spawn(conn::serve(st.clone(), stream, peer, Vec::new(), false)),
+                }
             }
             Err(e) => {
                 if st.stopping.get() {

@@ -41,9 +41,10 @@ pub(crate) enum Accepted {
 
 /// Validate an upgrade request (§3.2.1, or §3.2.3 for the hixie drafts): returns how to
 /// answer it, or `None` (logged) when the connection must be closed without a response.
-pub(crate) fn accept(st: &ShardState, head: &RequestHead) -> Option<Accepted> {
+/// `secure`: the connection is TLS (the hixie `Location` is then `wss://`).
+pub(crate) fn accept(st: &ShardState, head: &RequestHead, secure: bool) -> Option<Accepted> {
     if hixie::is_hixie(head.header("sec-websocket-version")) {
-        return accept_hixie(st, head);
+        return accept_hixie(st, head, secure);
     }
     let req = UpgradeRequest {
         upgrade: head.header("upgrade"),
@@ -75,18 +76,17 @@ pub(crate) fn accept(st: &ShardState, head: &RequestHead) -> Option<Accepted> {
 
 /// §3.2.3: a hixie-75/76 upgrade. Unlike the reference, the `origins` check applies
 /// (PROTOCOL.md Q-17).
-fn accept_hixie(st: &ShardState, head: &RequestHead) -> Option<Accepted> {
+fn accept_hixie(st: &ShardState, head: &RequestHead, secure: bool) -> Option<Accepted> {
     let origin = head.header("origin");
     if !st.live().origins.check(origin.filter(|o| !o.is_empty())) {
         warn!("{}", ws::ORIGIN_MISMATCH_LOG);
         return None;
     }
     let host = head.header("host");
-    // No TLS in the core yet: `wss` only through `match origin protocol` (§1.13).
     let location = hixie::location(
         st.live().config.match_origin_protocol,
         origin,
-        false,
+        secure,
         host,
         &head.target,
     );

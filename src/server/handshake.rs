@@ -13,7 +13,13 @@ use tracing::{debug, error, info, warn};
 impl ShardState {
     /// Answer a handshake request into `out`. Waits (without blocking the shard) while
     /// an asynchronous authorization is pending.
-    pub async fn handshake(&self, head: &RequestHead, peer: SocketAddr, out: &mut Vec<u8>) {
+    pub async fn handshake(
+        &self,
+        head: &RequestHead,
+        peer: SocketAddr,
+        secure: bool,
+        out: &mut Vec<u8>,
+    ) {
         let keep = head.keep_alive;
         let query = head.target.split_once('?').map_or("", |(_, q)| q);
         let jsonp = http::query_get(query, "jsonp")
@@ -46,7 +52,7 @@ impl ShardState {
             ip: peer.ip().to_string(),
             port: peer.port(),
         };
-        let mut data = http::handshake_data(head, &addr, now, false);
+        let mut data = http::handshake_data(head, &addr, now, secure);
         match self.authorize_handshake(&mut data).await {
             Verdict::Allow => debug!("client authorized"),
             Verdict::Deny => {

@@ -49,8 +49,11 @@ pub struct Handback {
     pub paths: Vec<String>,
 }
 
-/// Options that only take effect at start (`workers`, `io driver`, `store`, `redis *`).
+/// Options that only take effect at start (`workers`, `io driver`, `store`, `redis *`,
+/// `tls *`).
 pub const START_ONLY_OPTIONS: &[&str] = &[
+    "tls cert",
+    "tls key",
     "workers",
     "io driver",
     "store",

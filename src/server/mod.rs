@@ -89,6 +89,9 @@ pub(crate) struct ServerInner {
     /// `None` for a single process, and then no cluster message is ever built.
     pub node: Option<u32>,
     pub shards: OnceLock<Vec<flume::Sender<Remote>>>,
+    /// The TLS configuration (`tls cert` / `tls key`): every connection accepted on the
+    /// listener is TLS. Adopted connections stay plaintext.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl ServerInner {
@@ -339,6 +342,11 @@ impl Server {
                 }
             },
         };
+        let tls = crate::tls::server_config(
+            self.config.tls_cert.as_deref(),
+            self.config.tls_key.as_deref(),
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
         let (mut assets, warnings) = crate::assets::Assets::load(&self.config);
         for w in warnings {
             tracing::warn!("{w}");
@@ -365,6 +373,7 @@ impl Server {
             node: store.node_id(),
             store,
             shards: OnceLock::new(),
+            tls,
         });
         let weak = Arc::downgrade(&inner);
         inner.store.start(Box::new(move |r| {

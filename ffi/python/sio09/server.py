@@ -660,6 +660,12 @@ class Server:
         if native_requests:
             self._check_call("sio_on_request")
         if self._request_handler is not None and not native_requests:
+            if self.get("tls cert") or self.get("tls key"):
+                # The host's own listener hands plain connections to the library, which
+                # serves adopted connections as they are: it would not be TLS.
+                raise SioError(_lib.SIO_E_CONFIG, "`tls cert` / `tls key` are served by the "
+                               "library's own listener, which a request handler does not use "
+                               "with this libsio09 (no sio_on_request)", "serve")
             from ._listener import HostListener
             self._check_call("sio_server_listen", None)
             self._listener = HostListener(self, host, port)

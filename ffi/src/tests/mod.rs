@@ -5,6 +5,7 @@ mod abi;
 mod handback;
 mod live;
 mod polling;
+mod tls;
 
 use crate::event::*;
 use crate::lifecycle::*;
