@@ -151,16 +151,7 @@ fn later_request_goes_back(driver: &str) {
 
 fn drain_kinds(srv: *mut sio_server) -> Vec<u32> {
     std::thread::sleep(Duration::from_millis(200));
-    let mut evs: Vec<sio_event> = Vec::with_capacity(64);
-    let mut n = 0;
-    unsafe {
-        assert_eq!(
-            sio_server_poll_events(srv, evs.as_mut_ptr(), 64, &mut n),
-            SIO_OK
-        );
-        evs.set_len(n);
-    }
-    evs.iter().map(|e| e.kind).collect()
+    drain(srv).iter().map(|e| e.kind).collect()
 }
 
 #[test]

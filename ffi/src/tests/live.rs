@@ -325,20 +325,6 @@ fn authorize(srv: *mut sio_server, nsp: u32, allow: bool) -> Ev {
     e
 }
 
-/// Drain what is queued now (without waiting).
-fn drain(srv: *mut sio_server) -> Vec<Ev> {
-    let mut evs: Vec<sio_event> = Vec::with_capacity(64);
-    let mut n = 0;
-    unsafe {
-        assert_eq!(
-            sio_server_poll_events(srv, evs.as_mut_ptr(), 64, &mut n),
-            SIO_OK
-        );
-        evs.set_len(n);
-    }
-    evs.iter().map(copy).collect()
-}
-
 #[test]
 fn namespaces_and_authorization_change_after_start() {
     let (srv, port) = started(|_| {});

@@ -72,6 +72,20 @@ fn copy(e: &sio_event) -> Ev {
     }
 }
 
+/// Drain what is queued now (without waiting).
+fn drain(srv: *mut sio_server) -> Vec<Ev> {
+    let mut evs: Vec<sio_event> = Vec::with_capacity(64);
+    let mut n = 0;
+    unsafe {
+        assert_eq!(
+            sio_server_poll_events(srv, evs.as_mut_ptr(), 64, &mut n),
+            SIO_OK
+        );
+        evs.set_len(n);
+    }
+    evs.iter().map(copy).collect()
+}
+
 /// Poll (waiting on the event fd) until an event of `kind` arrives; earlier events
 /// are returned too.
 fn wait_kind(srv: *mut sio_server, kind: u32) -> Vec<Ev> {
