@@ -536,9 +536,9 @@ class Manager extends EventEmitter {
         if (name === ns.name || name.startsWith(prefix)) this.onLeave(sid, name);
       }
     }
-    let other = false;
-    for (const s of this._sockets.values()) if (s.id === sid) { other = true; break; }
-    if (!other) this._forgetClient(sid);
+    // every namespace a session is in is one of its rooms: none left, the session is gone
+    const left = this.roomClients[sid];
+    if (!left || Object.keys(left).length === 0) this._forgetClient(sid);
     if (socket._acks) {
       for (const t of socket._acks) this._acks.delete(t);
       socket._acks = null;
