@@ -112,6 +112,23 @@
 #define SIO_NSP_GLOBAL 4294967295
 
 /*
+ Flag for `sio_server_adopt_connection_with`: the connection carries TLS records (the
+ host accepted it on an https port and read nothing, or only ciphertext, from it). The
+ library terminates TLS with its `tls cert` / `tls key` (set before start; the PEM text
+ itself may be given instead of a path). A request that is the host's is handed back
+ (`SIO_EV_HANDBACK`) as the decrypted stream: a Unix socket, TLS staying with the library.
+ */
+#define SIO_ADOPT_TLS 1
+
+/*
+ Flag for `sio_server_adopt_connection_with`: the connection is plaintext, but the
+ client reached the host over TLS (a stream the host decrypted, or one the library
+ handed back after `SIO_ADOPT_TLS`): handshakes report `secure: true`, the hixie
+ `Location` is `wss://`.
+ */
+#define SIO_ADOPT_SECURE 2
+
+/*
  Broadcast packet kind: a message (`3`).
  */
 #define SIO_PK_MESSAGE 3
@@ -490,7 +507,8 @@ sio_result sio_last_error_message(const struct sio_server *srv,
  private key; the message names the option and the file), `SIO_E_IO` /
  `SIO_E_SYS_BASE|errno` (bind); after any of these the server is unusable: later
  calls return `SIO_E_STOPPED`. With `tls cert` and `tls key` every connection on the
- listener is TLS (https, wss); adopted connections stay plaintext.
+ listener is TLS (https, wss); adopted connections are TLS only when adopted with
+ `SIO_ADOPT_TLS` (`sio_server_adopt_connection_with`).
 
  # Safety
  `srv` from `sio_server_new`; `addr` NULL or a NUL-terminated string.
@@ -522,6 +540,27 @@ sio_result sio_server_adopt_connection(struct sio_server *srv,
                                        int32_t fd,
                                        const uint8_t *bytes,
                                        size_t len);
+
+/*
+ `sio_server_adopt_connection` with `flags` (`SIO_ADOPT_TLS`, `SIO_ADOPT_SECURE`; not
+ both) and `peer`, the client's address as `ip:port` (`[v6]:port`) text for a
+ descriptor that is not the client's TCP socket (a Unix socket the library handed back,
+ whose `SIO_EV_HANDBACK` event named the client), or NULL to ask the socket. Takes
+ ownership of `fd` in every case (closed on error). ANY THREAD after start. Errors:
+ `SIO_E_INVALID_PARAM` (fd < 0, unknown or conflicting flags, `peer` not an address),
+ `SIO_E_CONFIG` (`SIO_ADOPT_TLS` without `tls cert` / `tls key`), `SIO_E_STATE`,
+ `SIO_E_STOPPED`, `SIO_E_SYS_BASE|errno` (no `peer` and not a connected TCP socket).
+
+ # Safety
+ As `sio_server_adopt_connection`; `peer` NULL or a NUL-terminated string.
+ */
+SIO_DECL
+sio_result sio_server_adopt_connection_with(struct sio_server *srv,
+                                            int32_t fd,
+                                            const uint8_t *bytes,
+                                            size_t len,
+                                            uint32_t flags,
+                                            const char *peer);
 
 /*
  Stop: close the listeners, end every session (`server shutdown`), join the shard

@@ -522,11 +522,13 @@ pub struct Config {
     /// See [`Config::redis_pub`].
     pub redis_client: Option<String>,
     /// `tls cert` (sio09's own; default none): the PEM file with the certificate chain
-    /// (leaf first). With [`Config::tls_key`], every connection on the listener is TLS
-    /// (https, wss); both or neither. Read once at start.
+    /// (leaf first), or the PEM text itself (a value starting with `-----BEGIN`). With
+    /// [`Config::tls_key`], every connection on the listener is TLS (https, wss); both or
+    /// neither. Read once at start.
     pub tls_cert: Option<String>,
     /// `tls key` (sio09's own; default none): the PEM file with the private key (PKCS#8,
-    /// PKCS#1 or SEC1) of [`Config::tls_cert`].
+    /// PKCS#1 or SEC1) of [`Config::tls_cert`], or the PEM text itself. Reading the
+    /// option back gives `(inline PEM)` for PEM text, never the key.
     pub tls_key: Option<String>,
 }
 
@@ -639,7 +641,8 @@ const TRANSPORTS_LIST_EXPECTED: &str = "a non-empty list of transport names amon
      flashsocket, htmlfile, xhr-polling, jsonp-polling";
 const BLACKLIST_EXPECTED: &str = "a list of event names (or a string of names separated by commas)";
 const PATH_EXPECTED: &str = "a directory path (or false for none)";
-const PEM_PATH_EXPECTED: &str = "a path to a PEM file (or false or \"\" for none)";
+const PEM_PATH_EXPECTED: &str =
+    "a path to a PEM file, the PEM text itself (or false or \"\" for none)";
 
 /// Longest rendering of an offending value kept in an error message.
 const GOT_MAX: usize = 80;
@@ -810,6 +813,15 @@ fn parse_path_option(key: &str, v: &OptionValue) -> Result<Option<String>, Confi
         OptionValue::Str(s) if s.trim().is_empty() => Ok(None),
         OptionValue::Str(s) => Ok(Some(s.clone())),
         other => Err(bad(key, PEM_PATH_EXPECTED, other)),
+    }
+}
+
+/// What reading `tls cert` / `tls key` back shows: the path, or `(inline PEM)`.
+fn shown_pem(v: &str) -> OptionValue {
+    if crate::tls::is_inline_pem(v) {
+        OptionValue::Str(crate::tls::INLINE_PEM.to_owned())
+    } else {
+        OptionValue::Str(v.to_owned())
     }
 }
 
@@ -1121,8 +1133,9 @@ impl Config {
                 None => Bool(false),
             },
             "client store expiration" => Number(self.client_store_expiration),
-            "tls cert" => self.tls_cert.clone().map_or(Bool(false), Str),
-            "tls key" => self.tls_key.clone().map_or(Bool(false), Str),
+            // inline PEM is not echoed back (a private key must not end up in a dump)
+            "tls cert" => self.tls_cert.as_deref().map_or(Bool(false), shown_pem),
+            "tls key" => self.tls_key.as_deref().map_or(Bool(false), shown_pem),
             "match origin protocol" => Bool(self.match_origin_protocol),
             "workers" => Number(self.workers as f64),
             "broadcast writes per tick" => Number(self.broadcast_writes_per_tick as f64),

@@ -1,5 +1,7 @@
 //! TLS settings: the `tls cert` / `tls key` options turned into a rustls server
 //! configuration (ring provider), with start-up errors that name the option and the file.
+//! Each option is a path to a PEM file or the PEM text itself (what an embedding host
+//! such as the Node module has in memory: an `https.Server`'s `key` and `cert`).
 //!
 //! No I/O besides reading the two PEM files; the record layer runs in
 //! `runtime::tls_bridge`.
@@ -51,7 +53,28 @@ pub enum TlsError {
     },
 }
 
+/// How an inline PEM value is named in errors and when the option is read back.
+pub const INLINE_PEM: &str = "(inline PEM)";
+
+/// Whether an option value is PEM text rather than a path.
+pub fn is_inline_pem(value: &str) -> bool {
+    value.trim_start().starts_with("-----BEGIN")
+}
+
+/// The option's value as it may be shown: the path, or [`INLINE_PEM`].
+fn shown(value: &str) -> &str {
+    if is_inline_pem(value) {
+        INLINE_PEM
+    } else {
+        value
+    }
+}
+
+/// The PEM bytes of an option: the text itself, or the file's content.
 fn read(option: &'static str, path: &str) -> Result<Vec<u8>, TlsError> {
+    if is_inline_pem(path) {
+        return Ok(path.as_bytes().to_vec());
+    }
     std::fs::read(path).map_err(|e| TlsError::Unreadable {
         option,
         path: path.to_owned(),
@@ -78,7 +101,7 @@ pub fn parse_key(pem: &[u8]) -> Result<PrivateKeyDer<'static>, String> {
     })
 }
 
-/// The rustls configuration for `cert` and `key` (paths), or `None` when neither is
+/// The rustls configuration for `cert` and `key` (paths or PEM text), or `None` when neither is
 /// set. One set without the other, an unreadable file, a file without the expected PEM
 /// block, or a key that does not fit the certificate is an error.
 pub fn server_config(
@@ -104,7 +127,7 @@ pub fn server_config(
     fn bad<'a>(option: &'static str, path: &'a str) -> impl FnOnce(String) -> TlsError + 'a {
         move |why| TlsError::BadPem {
             option,
-            path: path.to_owned(),
+            path: shown(path).to_owned(),
             why,
         }
     }
@@ -115,8 +138,8 @@ pub fn server_config(
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(chain, private))
         .map_err(|e| TlsError::Rejected {
-            cert: cert.to_owned(),
-            key: key.to_owned(),
+            cert: shown(cert).to_owned(),
+            key: shown(key).to_owned(),
             why: e.to_string(),
         })?;
     Ok(Some(Arc::new(config)))
@@ -204,6 +227,34 @@ mod tests {
         let op = write(&d, "other.pem", &other);
         let e = server_config(Some(&cp), Some(&op)).expect_err("mismatch");
         assert!(matches!(e, TlsError::Rejected { .. }), "{e}");
+    }
+
+    #[test]
+    fn pem_text_is_taken_as_is_and_never_shown() {
+        let (c, k) = pair();
+        let cfg = server_config(Some(&c), Some(&k))
+            .expect("inline pair loads")
+            .expect("some");
+        assert!(cfg.alpn_protocols.is_empty());
+        // Leading whitespace (a PEM read from a file with a blank first line) still counts.
+        let indented = format!("\n  {k}");
+        assert!(server_config(Some(&c), Some(&indented)).is_ok());
+        // A key that is not the certificate's: the error names neither text.
+        let (_, other) = pair();
+        let e = server_config(Some(&c), Some(&other)).expect_err("mismatch");
+        let text = e.to_string();
+        assert!(text.contains(INLINE_PEM), "{text}");
+        assert!(!text.contains("PRIVATE KEY"), "{text}");
+        // The certificate given as the key.
+        let e = server_config(Some(&c), Some(&c)).expect_err("cert as key");
+        assert_eq!(
+            e,
+            TlsError::BadPem {
+                option: "tls key",
+                path: INLINE_PEM.to_owned(),
+                why: "no PRIVATE KEY block found".to_owned()
+            }
+        );
     }
 
     #[test]

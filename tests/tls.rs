@@ -10,6 +10,7 @@ use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use sio09::{Server, Value};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::os::fd::OwnedFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -308,4 +309,204 @@ fn incomplete_or_unreadable_pair_does_not_start() {
         .err()
         .expect("missing file must not start");
     assert!(e.to_string().contains("/nonexistent/cert.pem"), "{e}");
+}
+
+/// One keep-alive HTTP/1.1 exchange on `s`; the response must carry a Content-Length.
+fn exchange(s: &mut impl ReadWrite, method: &str, target: &str, body: &str) -> (u16, String) {
+    let req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("write");
+    let mut buf = Vec::new();
+    let complete = |b: &[u8]| {
+        let text = String::from_utf8_lossy(b);
+        let Some((head, rest)) = text.split_once("\r\n\r\n") else {
+            return false;
+        };
+        let len = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0);
+        rest.len() >= len
+    };
+    assert!(
+        read_until(s, &mut buf, complete),
+        "no whole response to {method} {target}"
+    );
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    (status, body.to_owned())
+}
+
+/// Read + Write, for [`exchange`] on a TLS client and on a plain socket alike.
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
+
+/// A host that accepts TCP connections itself and hands them to the server still
+/// encrypted (`Adopt { tls: true }`, what the Node module does for an `https.Server`),
+/// with the PEM text given inline: the server terminates TLS and serves the handshake;
+/// a request that is the host's comes back as the decrypted stream (a Unix socket) with
+/// the client's address; the host answers it in plaintext, the client reads it over TLS;
+/// the host hands the decrypted stream back again (`Adopt { secure, peer }`) for the next
+/// socket.io request, whose session sees `secure: true`.
+#[test]
+fn adopted_tls_connection_is_served_handed_back_and_readopted() {
+    use sio09::server::{Adopt, Handback};
+    use std::os::unix::net::UnixStream;
+    let c = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("rcgen");
+    let p = Pki {
+        cert: c.cert.pem(),
+        key: c.key_pair.serialize_pem(),
+        der: c.cert.der().clone(),
+    };
+    let mut io = Server::new();
+    io.set("log level", 0.0).expect("log level");
+    io.set("workers", 2.0).expect("workers");
+    io.set("tls cert", p.cert.as_str()).expect("tls cert");
+    io.set("tls key", p.key.as_str()).expect("tls key");
+    sio09::apps::test_app::install(&mut io);
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    io.of("/secure").on_connection(move |sock| {
+        let v = sock.handshake().and_then(|h| h.get("secure").cloned());
+        s.lock().expect("lock").push(v);
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = Mutex::new(tx);
+    io.handback(Some(Handback { paths: Vec::new() }));
+    io.on_handback(Arc::new(move |fd, bytes, peer| {
+        let _ = tx.lock().expect("lock").send((fd, bytes, peer));
+    }));
+    let h = io.start_adopt_only().expect("start");
+    let embed = h.embed();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+
+    // The client runs its keep-alive exchanges in a thread; the host answers its part here.
+    let client_pki = Pki {
+        cert: String::new(),
+        key: String::new(),
+        der: p.der.clone(),
+    };
+    let client = std::thread::spawn(move || {
+        let mut s = connect(addr, &client_pki);
+        let me = s.sock.local_addr().expect("local");
+        let (st, body) = exchange(&mut s, "GET", "/socket.io/1/?t=1", "");
+        assert_eq!(st, 200, "{body}");
+        let sid = body.split(':').next().expect("sid").to_owned();
+        // the host's page, answered by the host over the decrypted stream
+        assert_eq!(
+            exchange(&mut s, "GET", "/app/page", ""),
+            (200, "hello from the host".to_owned())
+        );
+        // socket.io again on the same connection, after the host gave it back
+        let t = format!("/socket.io/1/xhr-polling/{sid}?t=2");
+        assert_eq!(exchange(&mut s, "GET", &t, ""), (200, "1::".to_owned()));
+        assert_eq!(
+            exchange(&mut s, "POST", &t, "1::/secure"),
+            (200, "1".to_owned())
+        );
+        me
+    });
+    let (tcp, _) = listener.accept().expect("accept");
+    embed
+        .adopt(
+            OwnedFd::from(tcp),
+            Vec::new(),
+            &Adopt {
+                tls: true,
+                ..Adopt::default()
+            },
+        )
+        .expect("adopt");
+    let (fd, bytes, peer) = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the host's request comes back");
+    assert!(
+        bytes.starts_with(b"GET /app/page HTTP/1.1\r\n"),
+        "{bytes:?}"
+    );
+    let mut plain = UnixStream::from(fd);
+    // the server's descriptor was non-blocking, and the flag belongs to the open file
+    plain.set_nonblocking(false).expect("blocking");
+    plain
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    plain
+        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\nhello from the host")
+        .expect("answer");
+    // The next request arrives decrypted on the stream; hand it back with what was read.
+    let mut next = Vec::new();
+    assert!(read_until(&mut plain, &mut next, |b| b
+        .windows(4)
+        .any(|w| w == b"\r\n\r\n")));
+    assert!(
+        next.starts_with(b"GET /socket.io/1/xhr-polling/"),
+        "{next:?}"
+    );
+    embed
+        .adopt(
+            OwnedFd::from(plain),
+            next,
+            &Adopt {
+                tls: false,
+                secure: true,
+                peer: Some(peer),
+            },
+        )
+        .expect("re-adopt");
+    let me = client.join().expect("client");
+    assert_eq!(peer, me, "the handed-back stream names the client");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while seen.lock().expect("lock").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(*seen.lock().expect("lock"), vec![Some(Value::Bool(true))]);
+    h.shutdown();
+}
+
+/// Adopting an encrypted connection without `tls cert` / `tls key` is refused (and the
+/// descriptor closed), and a Unix socket without the client's address is refused too.
+#[test]
+fn adopting_tls_without_a_configuration_is_refused() {
+    use sio09::server::Adopt;
+    let mut io = Server::new();
+    io.set("log level", 0.0).expect("log level");
+    let h = io.start_adopt_only().expect("start");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let mut client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+    let (tcp, _) = listener.accept().expect("accept");
+    let how = Adopt {
+        tls: true,
+        ..Adopt::default()
+    };
+    let e = h
+        .embed()
+        .adopt(OwnedFd::from(tcp), Vec::new(), &how)
+        .expect_err("no TLS configuration");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("tls cert"), "{e}");
+    // the descriptor was closed: the client reads EOF
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut b = [0u8; 1];
+    assert_eq!(client.read(&mut b).expect("eof"), 0);
+    let (a, _b) = std::os::unix::net::UnixStream::pair().expect("pair");
+    let e = h
+        .embed()
+        .adopt(OwnedFd::from(a), Vec::new(), &Adopt::default())
+        .expect_err("no peer address for a Unix socket");
+    assert!(e.to_string().contains("client address"), "{e}");
+    h.shutdown();
 }

@@ -84,7 +84,8 @@ pub unsafe extern "C" fn sio_last_error_message(
 /// private key; the message names the option and the file), `SIO_E_IO` /
 /// `SIO_E_SYS_BASE|errno` (bind); after any of these the server is unusable: later
 /// calls return `SIO_E_STOPPED`. With `tls cert` and `tls key` every connection on the
-/// listener is TLS (https, wss); adopted connections stay plaintext.
+/// listener is TLS (https, wss); adopted connections are TLS only when adopted with
+/// `SIO_ADOPT_TLS` (`sio_server_adopt_connection_with`).
 ///
 /// # Safety
 /// `srv` from `sio_server_new`; `addr` NULL or a NUL-terminated string.
@@ -188,6 +189,86 @@ pub unsafe extern "C" fn sio_server_adopt_connection(
         let r = tri!(s.running());
         match r.embed.adopt_connection(owned, initial) {
             Ok(()) => SIO_OK,
+            Err(e) => s.fail(from_io(&e), format!("cannot adopt the connection: {e}")),
+        }
+    })
+}
+
+/// Flag for `sio_server_adopt_connection_with`: the connection carries TLS records (the
+/// host accepted it on an https port and read nothing, or only ciphertext, from it). The
+/// library terminates TLS with its `tls cert` / `tls key` (set before start; the PEM text
+/// itself may be given instead of a path). A request that is the host's is handed back
+/// (`SIO_EV_HANDBACK`) as the decrypted stream: a Unix socket, TLS staying with the library.
+pub const SIO_ADOPT_TLS: u32 = 1;
+
+/// Flag for `sio_server_adopt_connection_with`: the connection is plaintext, but the
+/// client reached the host over TLS (a stream the host decrypted, or one the library
+/// handed back after `SIO_ADOPT_TLS`): handshakes report `secure: true`, the hixie
+/// `Location` is `wss://`.
+pub const SIO_ADOPT_SECURE: u32 = 2;
+
+/// `sio_server_adopt_connection` with `flags` (`SIO_ADOPT_TLS`, `SIO_ADOPT_SECURE`; not
+/// both) and `peer`, the client's address as `ip:port` (`[v6]:port`) text for a
+/// descriptor that is not the client's TCP socket (a Unix socket the library handed back,
+/// whose `SIO_EV_HANDBACK` event named the client), or NULL to ask the socket. Takes
+/// ownership of `fd` in every case (closed on error). ANY THREAD after start. Errors:
+/// `SIO_E_INVALID_PARAM` (fd < 0, unknown or conflicting flags, `peer` not an address),
+/// `SIO_E_CONFIG` (`SIO_ADOPT_TLS` without `tls cert` / `tls key`), `SIO_E_STATE`,
+/// `SIO_E_STOPPED`, `SIO_E_SYS_BASE|errno` (no `peer` and not a connected TCP socket).
+///
+/// # Safety
+/// As `sio_server_adopt_connection`; `peer` NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn sio_server_adopt_connection_with(
+    srv: *mut sio_server,
+    fd: i32,
+    bytes: *const u8,
+    len: usize,
+    flags: u32,
+    peer: *const c_char,
+) -> sio_result {
+    ffi_boundary!({
+        if fd < 0 {
+            return SIO_E_INVALID_PARAM;
+        }
+        // SAFETY: the host hands over an open descriptor it no longer uses.
+        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+        // SAFETY: caller's contract.
+        let s = tri!(unsafe { server(srv) });
+        if flags & !(SIO_ADOPT_TLS | SIO_ADOPT_SECURE) != 0
+            || flags == SIO_ADOPT_TLS | SIO_ADOPT_SECURE
+        {
+            return s.fail(
+                SIO_E_INVALID_PARAM,
+                format!("unknown adopt flags {flags:#x}"),
+            );
+        }
+        // SAFETY: caller's contract.
+        let peer = match tri!(unsafe { opt_cstr(peer) }) {
+            None => None,
+            Some(text) => match text.parse::<std::net::SocketAddr>() {
+                Ok(a) => Some(a),
+                Err(_) => {
+                    return s.fail(
+                        SIO_E_INVALID_PARAM,
+                        format!("peer {text:?} is not an ip:port address"),
+                    )
+                }
+            },
+        };
+        // SAFETY: caller's contract.
+        let initial = tri!(unsafe { crate::server::bytes(bytes.cast(), len) }).to_vec();
+        let r = tri!(s.running());
+        let how = sio09_core::server::Adopt {
+            tls: flags & SIO_ADOPT_TLS != 0,
+            secure: flags & SIO_ADOPT_SECURE != 0,
+            peer,
+        };
+        match r.embed.adopt(owned, initial, &how) {
+            Ok(()) => SIO_OK,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput && how.tls => {
+                s.fail(SIO_E_CONFIG, format!("cannot adopt the connection: {e}"))
+            }
             Err(e) => s.fail(from_io(&e), format!("cannot adopt the connection: {e}")),
         }
     })

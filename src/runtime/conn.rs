@@ -6,7 +6,7 @@ use super::poll_conn::transport_request;
 use super::stream_io::PendingRead;
 use super::{htmlfile_conn, ws_conn};
 use crate::http::{self, RequestHead, Route};
-use crate::server::shard_state::{Remote, ShardState};
+use crate::server::shard_state::{ConnKind, Remote, ShardState};
 use crate::server::{AppRequest, AppResponse};
 use crate::sid::Sid;
 use crate::transport::flash_policy;
@@ -189,7 +189,7 @@ fn hand_off(
     buf: BytesMut,
     peer: SocketAddr,
     owner: usize,
-    adopted: bool,
+    kind: ConnKind,
 ) {
     let raw = stream.into_raw_fd();
     // SAFETY: `into_raw_fd` gave us sole ownership of an open socket descriptor.
@@ -200,7 +200,7 @@ fn hand_off(
             fd,
             pre: buf.to_vec(),
             peer,
-            adopted,
+            kind,
         },
     );
 }
@@ -262,14 +262,15 @@ fn owner_of(st: &ShardState, sid: &str) -> Option<usize> {
 }
 
 /// Serve one TCP connection until it closes or becomes a websocket.
-/// `adopted`: the host adopted the connection, so a request that is the host's is handed
-/// back to it (see [`crate::server::Handback`]).
+/// `kind.adopted`: the host adopted the connection, so a request that is the host's is
+/// handed back to it (see [`crate::server::Handback`]); `kind.secure`: the client reached
+/// us over TLS.
 pub(crate) async fn serve(
     st: Rc<ShardState>,
     mut stream: TcpStream,
     peer: SocketAddr,
     pre: Vec<u8>,
-    adopted: bool,
+    kind: ConnKind,
 ) {
     let _ = stream.set_nodelay(true);
     let mut buf = BytesMut::from(&pre[..]);
@@ -294,9 +295,7 @@ pub(crate) async fn serve(
             }
         }
     }
-    // TLS is terminated by the tls_bridge for every listener connection when configured;
-    // adopted ones are the host's and stay plaintext.
-    let secure = st.srv.tls.is_some() && !adopted;
+    let ConnKind { adopted, secure } = kind;
     let mut io = Io::new(stream, buf);
     // The response buffer, kept across the requests of the connection.
     let mut out: Vec<u8> = Vec::with_capacity(512);
@@ -340,7 +339,7 @@ pub(crate) async fn serve(
                         return;
                     };
                     if let Some(o) = owner_of(&st, sid) {
-                        hand_off(&st, stream, buf, peer, o, adopted);
+                        hand_off(&st, stream, buf, peer, o, kind);
                         return;
                     }
                     let Some(name) = ws_transport_name(&st, transport) else {
@@ -374,7 +373,7 @@ pub(crate) async fn serve(
         if let Route::Transport { sid, .. } = &route {
             if let Some(o) = owner_of(&st, sid) {
                 if let Some((stream, buf)) = io.into_parts() {
-                    hand_off(&st, stream, buf, peer, o, adopted);
+                    hand_off(&st, stream, buf, peer, o, kind);
                 }
                 return;
             }

@@ -5,7 +5,7 @@
 use super::conn;
 use super::timers::TICK_MS;
 use crate::config::IoDriver;
-use crate::server::shard_state::{Remote, ShardState};
+use crate::server::shard_state::{ConnKind, Remote, ShardState};
 use crate::server::ServerInner;
 use monoio::{FusionDriver, IoUringDriver, LegacyDriver, RuntimeBuilder};
 use std::future::Future;
@@ -173,8 +173,16 @@ async fn accept_loop(st: Rc<ShardState>, l: monoio::net::TcpListener, stop: flum
                         stream,
                         peer,
                         cfg.clone(),
+                        Vec::new(),
+                        false,
                     )),
-                    None => st.spawn(conn::serve(st.clone(), stream, peer, Vec::new(), false)),
+                    None => st.spawn(conn::serve(
+                        st.clone(),
+                        stream,
+                        peer,
+                        Vec::new(),
+                        ConnKind::default(),
+                    )),
                 }
             }
             Err(e) => {
@@ -196,14 +204,34 @@ async fn bus_loop(st: Rc<ShardState>, rx: flume::Receiver<Remote>) {
                 fd,
                 pre,
                 peer,
-                adopted,
+                kind,
             } => {
                 let std_stream = std::net::TcpStream::from(fd);
                 match monoio::net::TcpStream::from_std(std_stream) {
                     Ok(s) => {
-                        st.spawn(conn::serve(st.clone(), s, peer, pre, adopted));
+                        st.spawn(conn::serve(st.clone(), s, peer, pre, kind));
                     }
                     Err(e) => warn!("connection hand-off failed: {e}"),
+                }
+            }
+            Remote::AdoptTls { fd, pre, peer } => {
+                let Some(cfg) = st.srv.tls.clone() else {
+                    warn!("a TLS connection from {peer} was adopted without a TLS configuration; closed");
+                    continue;
+                };
+                let std_stream = std::net::TcpStream::from(fd);
+                match monoio::net::TcpStream::from_std(std_stream) {
+                    Ok(s) => {
+                        st.spawn(super::tls_bridge::serve(
+                            st.clone(),
+                            s,
+                            peer,
+                            cfg,
+                            pre,
+                            true,
+                        ));
+                    }
+                    Err(e) => warn!("TLS connection adoption failed: {e}"),
                 }
             }
             Remote::Deliver {

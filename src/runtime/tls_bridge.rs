@@ -11,7 +11,7 @@
 
 use super::conn;
 use super::stream_io::shutdown_fd;
-use crate::server::shard_state::ShardState;
+use crate::server::shard_state::{ConnKind, ShardState};
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt, Splitable};
 use monoio::net::{TcpStream, UnixStream};
 use rustls::ServerConnection;
@@ -31,11 +31,16 @@ pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const CHUNK: usize = 16 * 1024;
 
 /// Terminate TLS on `tcp` and serve the decrypted stream as an HTTP connection.
+/// `pre`: ciphertext already read from `tcp` (by a host that adopted the connection);
+/// `adopted`: the host adopted it, so requests that are the host's go back to it (as the
+/// decrypted stream: this bridge keeps running for it).
 pub(crate) async fn serve(
     st: Rc<ShardState>,
     mut tcp: TcpStream,
     peer: SocketAddr,
     config: Arc<rustls::ServerConfig>,
+    pre: Vec<u8>,
+    adopted: bool,
 ) {
     let _ = tcp.set_nodelay(true);
     let tcp_fd = tcp.as_raw_fd();
@@ -46,7 +51,7 @@ pub(crate) async fn serve(
             return;
         }
     };
-    match monoio::time::timeout(HANDSHAKE_TIMEOUT, handshake(&mut tcp, &mut tls)).await {
+    match monoio::time::timeout(HANDSHAKE_TIMEOUT, handshake(&mut tcp, &mut tls, pre)).await {
         Ok(Ok(())) => {}
         Ok(Err(why)) => {
             debug!("TLS handshake with {peer} failed: {why}");
@@ -64,7 +69,11 @@ pub(crate) async fn serve(
             return;
         }
     };
-    st.spawn(conn::serve(st.clone(), theirs, peer, Vec::new(), false));
+    let kind = ConnKind {
+        adopted,
+        secure: true,
+    };
+    st.spawn(conn::serve(st.clone(), theirs, peer, Vec::new(), kind));
     let unix_fd = ours.as_raw_fd();
     let tls = Rc::new(RefCell::new(tls));
     let (trd, twr) = tcp.into_split();
@@ -125,11 +134,17 @@ fn take_plaintext(tls: &mut ServerConnection, plain: &mut Vec<u8>) -> Result<boo
     }
 }
 
-/// Run the handshake to its end on the whole socket. Plaintext that arrived with the
-/// client's last handshake flight stays buffered in `tls`.
-async fn handshake(tcp: &mut TcpStream, tls: &mut ServerConnection) -> Result<(), String> {
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+/// Run the handshake to its end on the whole socket, starting with `pre` (bytes already
+/// read from it). Plaintext that arrived with the client's last handshake flight stays
+/// buffered in `tls`.
+async fn handshake(
+    tcp: &mut TcpStream,
+    tls: &mut ServerConnection,
+    pre: Vec<u8>,
+) -> Result<(), String> {
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK.max(pre.len()));
     let mut out: Vec<u8> = Vec::new();
+    let mut pending = pre;
     loop {
         drain_tls(tls, &mut out).map_err(|e| e.to_string())?;
         if !out.is_empty() {
@@ -142,8 +157,14 @@ async fn handshake(tcp: &mut TcpStream, tls: &mut ServerConnection) -> Result<()
             return Ok(());
         }
         buf.clear();
-        let (r, b) = tcp.read(buf).await;
-        buf = b;
+        let r = if pending.is_empty() {
+            let (r, b) = tcp.read(buf).await;
+            buf = b;
+            r
+        } else {
+            buf.append(&mut pending);
+            Ok(buf.len())
+        };
         match r {
             Ok(0) => return Err("closed by the client".to_owned()),
             Ok(n) => {

@@ -5,7 +5,7 @@
 //! listener ([`Server::start_adopt_only`]).
 
 use super::namespace::Namespace;
-use super::shard_state::{Remote, ShardState};
+use super::shard_state::{ConnKind, Remote, ShardState};
 use super::socket::{Emitter, Socket};
 use super::{rooms, Server, ServerHandle, ServerInner};
 use crate::protocol::packet::{self, MessageId};
@@ -353,6 +353,22 @@ impl Socket {
     }
 }
 
+/// How a connection the host accepted reaches the server ([`EmbedHandle::adopt`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Adopt {
+    /// The connection carries TLS records: the server terminates TLS with its `tls cert`
+    /// / `tls key`, then serves the decrypted stream. A request that is the host's is
+    /// handed back as the decrypted stream (a Unix socket), TLS staying with the server.
+    pub tls: bool,
+    /// The connection is plaintext, but the client reached the host over TLS (a stream
+    /// the host decrypted, or one the server handed back): handshakes say `secure`, the
+    /// hixie `Location` is `wss://`.
+    pub secure: bool,
+    /// The client's address, for a descriptor that is not the client's TCP socket (a
+    /// Unix socket carrying a decrypted stream); `None`: asked from the socket.
+    pub peer: Option<std::net::SocketAddr>,
+}
+
 /// A cheap, clonable, `Send + Sync` handle to a running server for embedding hosts:
 /// reach sockets from any thread, broadcast, adopt connections, stop.
 #[derive(Clone)]
@@ -561,16 +577,51 @@ impl EmbedHandle {
     /// with `initial` (what the host already read from it) as its first bytes. Takes
     /// ownership of `fd` in every case: on error it is closed.
     pub fn adopt_connection(&self, fd: OwnedFd, initial: Vec<u8>) -> std::io::Result<()> {
+        self.adopt(fd, initial, &Adopt::default())
+    }
+
+    /// Serve a connection the host accepted, as `how` says (see [`Adopt`]), with
+    /// `initial` (what the host already read from it) as its first bytes. Takes ownership
+    /// of `fd` in every case: on error it is closed. Errors: `how.tls` without a TLS
+    /// configuration (`InvalidInput`), a descriptor that is not a connected TCP socket
+    /// when `how.peer` is `None`, a stopped server.
+    pub fn adopt(&self, fd: OwnedFd, initial: Vec<u8>, how: &Adopt) -> std::io::Result<()> {
+        if how.tls && self.inner.tls.is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "a TLS connection needs `tls cert` and `tls key` set before start",
+            ));
+        }
         let stream = std::net::TcpStream::from(fd);
-        let peer = stream.peer_addr()?;
+        let peer = match how.peer {
+            Some(p) => p,
+            None => stream.peer_addr().map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("no client address from the descriptor ({e}); one that is not a connected TCP socket needs the address given"),
+                )
+            })?,
+        };
         stream.set_nonblocking(true)?;
         let n = self.inner.shard_count();
         let shard = self.next_shard.fetch_add(1, Ordering::Relaxed) % n;
-        let msg = Remote::Handoff {
-            fd: OwnedFd::from(stream),
-            pre: initial,
-            peer,
-            adopted: true,
+        let fd = OwnedFd::from(stream);
+        let msg = if how.tls {
+            Remote::AdoptTls {
+                fd,
+                pre: initial,
+                peer,
+            }
+        } else {
+            Remote::Handoff {
+                fd,
+                pre: initial,
+                peer,
+                kind: ConnKind {
+                    adopted: true,
+                    secure: how.secure,
+                },
+            }
         };
         if self.send(shard, msg) {
             Ok(())

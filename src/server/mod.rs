@@ -15,7 +15,7 @@ pub(crate) mod shard_state;
 pub mod socket;
 
 pub use args::{Args, Message};
-pub use embed::{AuthAnswer, AuthReply, EmbedHandle, HandbackFn, SessionSet};
+pub use embed::{Adopt, AuthAnswer, AuthReply, EmbedHandle, HandbackFn, SessionSet};
 pub use live::{Handback, LiveError, START_ONLY_OPTIONS};
 pub use namespace::Namespace;
 pub use socket::{Ack, Emitter, Socket};

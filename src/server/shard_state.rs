@@ -17,6 +17,17 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Where a served connection came from; travels with it when it moves between shards.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ConnKind {
+    /// The host adopted this connection, so a request that is the host's is handed back
+    /// to it (see [`super::Handback`]).
+    pub adopted: bool,
+    /// The client reached us over TLS (terminated here or by the host): handshakes say
+    /// `secure`, the hixie `Location` is `wss://`.
+    pub secure: bool,
+}
+
 /// A closure run on a shard's thread.
 pub(crate) type ShardJob = Box<dyn FnOnce(&Rc<ShardState>) + Send>;
 
@@ -28,9 +39,16 @@ pub(crate) enum Remote {
         fd: OwnedFd,
         pre: Vec<u8>,
         peer: SocketAddr,
-        /// The host adopted this connection (it may be handed back, see
-        /// [`super::Handback`]).
-        adopted: bool,
+        /// Where the connection came from (adopted by the host, reached us over TLS).
+        kind: ConnKind,
+    },
+    /// A TCP connection the host accepted whose bytes are TLS records: terminate TLS on
+    /// it (with the server's `tls cert` / `tls key`) and serve the decrypted stream as an
+    /// adopted connection. `pre`: ciphertext the host already read.
+    AdoptTls {
+        fd: OwnedFd,
+        pre: Vec<u8>,
+        peer: SocketAddr,
     },
     /// Deliver a packet to this shard's members of a room.
     Deliver {

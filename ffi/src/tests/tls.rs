@@ -1,6 +1,8 @@
 //! TLS through the C ABI: `tls cert` / `tls key` set with `sio_set` before start, a
 //! handshake and an xhr-polling connect over https with a client that trusts the
-//! certificate; `sio_server_listen` refuses a certificate without its key.
+//! certificate; `sio_server_listen` refuses a certificate without its key; a connection
+//! the host accepted and adopted with `SIO_ADOPT_TLS` (PEM text given inline), and the
+//! errors of `sio_server_adopt_connection_with`.
 
 use super::*;
 use std::sync::Arc;
@@ -116,4 +118,112 @@ fn a_certificate_without_its_key_does_not_start() {
         assert!(msg.contains("`tls key`"), "{msg}");
         assert_eq!(sio_server_free(srv), SIO_OK);
     }
+}
+
+#[test]
+fn adopted_tls_connection_with_inline_pem_and_the_adopt_errors() {
+    use crate::lifecycle::{sio_server_adopt_connection_with, SIO_ADOPT_SECURE, SIO_ADOPT_TLS};
+    use std::os::fd::IntoRawFd;
+    let c0 = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("rcgen");
+    let (cert, key, der) = (
+        c0.cert.pem(),
+        c0.key_pair.serialize_pem(),
+        c0.cert.der().to_vec(),
+    );
+    let (srv, _) = started(|srv| unsafe {
+        assert_eq!(
+            sio_set(srv, c("tls cert").as_ptr(), c(&cert).as_ptr()),
+            SIO_OK
+        );
+        assert_eq!(
+            sio_set(srv, c("tls key").as_ptr(), c(&key).as_ptr()),
+            SIO_OK
+        );
+    });
+    // The host's own listener: it accepts, reads nothing, and hands the ciphertext over.
+    let host = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host_port = host.local_addr().expect("addr").port();
+    let srv_addr = srv as usize;
+    let adopter = std::thread::spawn(move || {
+        let (conn, _) = host.accept().expect("accept");
+        let srv = srv_addr as *mut sio_server;
+        // SAFETY: the server outlives this thread (joined before it is freed); the call
+        // is documented ANY THREAD.
+        unsafe {
+            sio_server_adopt_connection_with(
+                srv,
+                conn.into_raw_fd(),
+                std::ptr::null(),
+                0,
+                SIO_ADOPT_TLS,
+                std::ptr::null(),
+            )
+        }
+    });
+    let hs = https_get(host_port, &der, "/socket.io/1/?t=1");
+    assert_eq!(adopter.join().expect("adopter"), SIO_OK);
+    assert!(hs.starts_with("HTTP/1.1 200 OK\r\n"), "{hs}");
+    let body = hs.split("\r\n\r\n").nth(1).expect("body");
+    assert_eq!(body.split(':').next().expect("sid").len(), 20, "{body}");
+
+    let fd = || {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().expect("pair");
+        a.into_raw_fd()
+    };
+    unsafe {
+        let null = std::ptr::null();
+        assert_eq!(
+            sio_server_adopt_connection_with(srv, fd(), null, 0, 4, null.cast()),
+            SIO_E_INVALID_PARAM
+        );
+        assert_eq!(
+            sio_server_adopt_connection_with(
+                srv,
+                fd(),
+                null,
+                0,
+                SIO_ADOPT_TLS | SIO_ADOPT_SECURE,
+                null.cast()
+            ),
+            SIO_E_INVALID_PARAM
+        );
+        assert_eq!(
+            sio_server_adopt_connection_with(
+                srv,
+                fd(),
+                null,
+                0,
+                SIO_ADOPT_SECURE,
+                c("not an address").as_ptr()
+            ),
+            SIO_E_INVALID_PARAM
+        );
+        // a Unix socket with the client's address given is accepted
+        assert_eq!(
+            sio_server_adopt_connection_with(
+                srv,
+                fd(),
+                null,
+                0,
+                SIO_ADOPT_SECURE,
+                c("127.0.0.1:4567").as_ptr()
+            ),
+            SIO_OK
+        );
+    }
+    stop_and_free(srv);
+    // SIO_ADOPT_TLS on a server without `tls cert` / `tls key`: a configuration error.
+    let (plain, _) = started(|_| {});
+    unsafe {
+        let r = sio_server_adopt_connection_with(
+            plain,
+            fd(),
+            std::ptr::null(),
+            0,
+            SIO_ADOPT_TLS,
+            std::ptr::null(),
+        );
+        assert_eq!(r, SIO_E_CONFIG);
+    }
+    stop_and_free(plain);
 }
