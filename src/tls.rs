@@ -237,7 +237,7 @@ mod tests {
             .expect("some");
         assert!(cfg.alpn_protocols.is_empty());
         // Leading whitespace (a PEM read from a file with a blank first line) still counts.
-        let indented = format!("\n  {k}");
+        let indented = format!("\n\n{k}");
         assert!(server_config(Some(&c), Some(&indented)).is_ok());
         // A key that is not the certificate's: the error names neither text.
         let (_, other) = pair();
