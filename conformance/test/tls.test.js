@@ -7,7 +7,8 @@
 //
 // Checks: the https handshake; an xhr-polling and a jsonp-polling round trip; wss
 // (RFC 6455) with an echo ack; the htmlfile stream; the browser client (a static file); hixie-76 over TLS answers with a `wss://` Location;
-// socket.io-client 0.9.16 with `secure: true` on websocket and xhr-polling; a plain HTTP
+// socket.io-client 0.9.16 with `secure: true` on websocket and xhr-polling; app and
+// socket.io requests in turn on one kept-alive connection; a plain HTTP
 // request on the TLS port gets no HTTP answer, and the port keeps serving.
 
 const { test, before, after } = require('node:test');
@@ -178,6 +179,85 @@ test('htmlfile over https: the stream opens with the preamble and 1::', T, async
   assert.match(got, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(got, /Transfer-Encoding: chunked\r\n/i);
   assert.ok(got.includes('\r\n100\r\n<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>'), got);
+});
+
+// A chunked body at the start of `b`: { body, used } once whole, else null.
+function dechunk(b) {
+  const parts = [];
+  let at = 0;
+  for (;;) {
+    const eol = b.indexOf('\r\n', at);
+    if (eol < 0) return null;
+    const size = parseInt(b.subarray(at, eol).toString('latin1'), 16);
+    if (!(size >= 0)) throw new Error(`bad chunk size at ${at}`);
+    if (b.length < eol + 2 + size + 2) return null;
+    if (size === 0) return { body: Buffer.concat(parts), used: eol + 4 };
+    parts.push(b.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+// Responses read off one connection in order, each by its Content-Length or chunks.
+function responseReader(sock) {
+  let buf = Buffer.alloc(0);
+  const waiters = [];
+  const pump = () => {
+    while (waiters.length) {
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString('latin1');
+      let body;
+      let used;
+      if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+        const d = dechunk(buf.subarray(end + 4));
+        if (!d) return;
+        body = d.body;
+        used = end + 4 + d.used;
+      } else {
+        const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+        const len = m ? Number(m[1]) : 0;
+        if (buf.length < end + 4 + len) return;
+        body = buf.subarray(end + 4, end + 4 + len);
+        used = end + 4 + len;
+      }
+      buf = buf.subarray(used);
+      waiters.shift().resolve({ status: Number(head.split(' ')[1]), head, text: body.toString('utf8') });
+    }
+  };
+  sock.on('data', (d) => { buf = Buffer.concat([buf, d]); pump(); });
+  sock.on('close', () => { while (waiters.length) waiters.shift().reject(new Error('closed before the response')); });
+  return (req) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no response to ${req.split('\r\n')[0]}`)), 5000);
+    waiters.push({ resolve: (r) => { clearTimeout(timer); resolve(r); }, reject });
+    sock.write(req);
+  });
+}
+
+test('one kept-alive https connection carries app and socket.io requests in turn', T, async () => {
+  const sock = tls.connect({ host: '127.0.0.1', port: target.port, ca: CA, servername: 'localhost' });
+  await new Promise((resolve, reject) => { sock.once('secureConnect', resolve); sock.once('error', reject); });
+  const ask = responseReader(sock);
+  const H = 'Host: localhost\r\n';
+  try {
+    const app1 = await ask(`GET /hello?n=1 HTTP/1.1\r\n${H}\r\n`);
+    assert.deepEqual([app1.status, app1.text], [200, 'probe app: GET /hello?n=1']);
+    const hs = await ask(`GET /socket.io/1/?t=${Date.now()} HTTP/1.1\r\n${H}\r\n`);
+    assert.equal(hs.status, 200, hs.text);
+    const sid = hs.text.split(':')[0];
+    assert.match(hs.text, /:60:60:/);
+    const app2 = await ask(`POST /form HTTP/1.1\r\n${H}Content-Length: 3\r\n\r\nabc`);
+    assert.deepEqual([app2.status, app2.text], [200, 'probe app: POST /form']);
+    const p = `/socket.io/1/xhr-polling/${sid}?t=${Date.now()}`;
+    const open = await ask(`GET ${p} HTTP/1.1\r\n${H}\r\n`);
+    assert.deepEqual([open.status, open.text], [200, '1::']);
+    const msg = '5:1+::{"name":"echo","args":["kept alive"]}';
+    const post = await ask(`POST ${p} HTTP/1.1\r\n${H}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(msg)}\r\n\r\n${msg}`);
+    assert.deepEqual([post.status, post.text], [200, '1']);
+    const ack = await ask(`GET ${p} HTTP/1.1\r\n${H}\r\n`);
+    assert.deepEqual([ack.status, ack.text], [200, '6:::1+["kept alive"]']);
+    const app3 = await ask(`GET /bye HTTP/1.1\r\n${H}\r\n`);
+    assert.deepEqual([app3.status, app3.text], [200, 'probe app: GET /bye']);
+  } finally { sock.destroy(); }
 });
 
 test('the browser client over https', T, async () => {

@@ -9,8 +9,18 @@
 // is read first when there is one; for 'upgrade', plus the head bytes Node passes along).
 // Node's socket is then destroyed, which closes only Node's descriptor: the connection
 // lives on in the library, which serves it (and what follows on it) from then on.
+//
+// An https.Server is taken over one step earlier (see attachTls): every TCP connection
+// goes to the library still encrypted, and rustls in the library terminates TLS with the
+// server's own key and certificate. Requests that are the app's come back decrypted
+// (manager.js _onHandback) and reach the server as 'secureConnection'; a later socket.io
+// request on such a connection goes to the library again as a decrypted stream.
 
-const { addon, R } = require('./native');
+const tls = require('node:tls');
+const { addon, R, ADOPT } = require('./native');
+
+// On a connection the library handed back decrypted: the client's address ("ip:port").
+const DECRYPTED = Symbol('sio09 decrypted stream');
 
 const POLICY_REQUEST = '<policy-file-request/>';
 
@@ -40,20 +50,27 @@ function requestHead(req, bodyLength) {
   return Buffer.from(s, 'latin1');
 }
 
+// The descriptor of a connection the library can take: a plain TCP socket, or a decrypted
+// stream it handed back (not a TLSSocket Node terminates: its bytes are Node's to decrypt).
 function socketFd(socket) {
-  if (!socket || socket.destroyed || socket.encrypted) return -1;
+  if (!socket || socket.destroyed) return -1;
+  if (socket.encrypted && socket[DECRYPTED] === undefined) return -1;
   const h = socket._handle;
   if (!h || typeof h.fd !== 'number') return -1;
   return h.fd;
 }
 
-// Hands the connection over; returns true when the library took it.
-function handOver(io, socket, bytes) {
+// Hands the connection over; returns true when the library took it. `flags`: ADOPT.TLS
+// for a connection whose TLS the library terminates.
+function handOver(io, socket, bytes, flags = 0) {
   const fd = socketFd(socket);
   if (fd < 0) return false;
   const h = io._h();
   if (!h) return false;
-  const r = addon.adopt(h, fd, bytes);
+  const peer = socket[DECRYPTED];
+  const r = peer === undefined && flags === 0
+    ? addon.adopt(h, fd, bytes)
+    : addon.adopt(h, fd, bytes, peer === undefined ? flags : ADOPT.SECURE, peer === undefined ? null : peer);
   if (r !== R.OK) {
     io.log.warn(`sio09: could not hand a connection to the library: ${r >= 0x10000 ? 'errno ' + (r & 0xffff) : addon.resultStr(r)}`);
     return false;
@@ -70,7 +87,8 @@ function hasBody(req) {
 }
 
 function adoptRequest(io, req, res) {
-  if (req.socket && req.socket.encrypted) {
+  if (req.socket && req.socket.encrypted && req.socket[DECRYPTED] === undefined) {
+    // only when the https.Server's TLS settings are beyond the library's (see tlsSettings)
     res.writeHead(501, { 'Content-Type': 'text/plain' });
     res.end('sio09: socket.io requests over TLS terminated in Node cannot be handed to libsio09');
     return;
@@ -148,6 +166,7 @@ function websocketDraft(headers) {
 }
 
 function attachHttp(io, server) {
+  if (server instanceof tls.Server) attachTls(io, server);
   const previous = server.listeners('request').slice();
   server.removeAllListeners('request');
 
@@ -221,4 +240,80 @@ function attachHttp(io, server) {
   });
 }
 
-module.exports = { attachHttp, ownsUrl, requestHead, checkRequest };
+// PEM text from a tls option value (string, Buffer, or an array of them); null when the
+// value is of another shape (e.g. `{ pem, passphrase }` objects).
+function pemText(v) {
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('latin1');
+  if (Array.isArray(v) && v.length > 0) {
+    const parts = v.map(pemText);
+    return parts.every((p) => typeof p === 'string') ? parts.join('\n') : null;
+  }
+  return null;
+}
+
+// The key and certificate of a tls.Server as PEM text, or { why } when its settings ask
+// for what the library's TLS does not do (it serves one certificate, no client
+// certificates, no encrypted keys).
+function tlsSettings(server) {
+  if (server.pfx) return { why: 'a `pfx` bundle (give `key` and `cert` as PEM instead)' };
+  if (server.passphrase) return { why: 'an encrypted key (`passphrase`)' };
+  if (server.requestCert) return { why: 'client certificates (`requestCert`)' };
+  if (Array.isArray(server._contexts) && server._contexts.length) return { why: 'per-host certificates (`addContext`)' };
+  if (server.privateKeyEngine || server.privateKeyIdentifier || server.clientCertEngine) return { why: 'an OpenSSL engine' };
+  const key = pemText(server.key);
+  const cert = pemText(server.cert);
+  if (!key || !cert) return { why: 'no PEM `key` and `cert`' };
+  if (Array.isArray(server.key) && server.key.length > 1) return { why: 'several keys' };
+  return { key, cert };
+}
+
+// An https.Server: the library terminates TLS. Its key and certificate go to the library
+// (as PEM text; read once when it starts), and Node's own TLS listener on the server is
+// replaced by one that hands each new TCP connection over before a byte is read. Returns
+// false (Node keeps terminating TLS) when the settings are beyond the library's.
+function attachTls(io, server) {
+  const nodeTls = server.listeners('connection').filter((fn) => fn.name === 'tlsConnectionListener');
+  const settings = tlsSettings(server);
+  const why = settings.why
+    || (nodeTls.length !== 1 ? "this Node version's https.Server (no TLS connection listener found)" : null);
+  if (why) {
+    io.log.warn(`sio09: the https.Server uses ${why}; Node keeps terminating its TLS, and `
+      + 'socket.io requests on it are answered 501');
+    return false;
+  }
+  for (const [option, pem] of [['tls cert', settings.cert], ['tls key', settings.key]]) {
+    try {
+      addon.set(io._handle, option, pem);
+    } catch (err) {
+      io.log.warn(`sio09: the https.Server's \`${option === 'tls key' ? 'key' : 'cert'}\` was refused: ${err.message}`);
+      return false;
+    }
+  }
+  io._tls = true;
+  const nodeListener = nodeTls[0];
+  server.removeListener('connection', nodeListener);
+  server.prependListener('connection', function onTcpConnection(socket) {
+    // Node reads nothing from a new socket before its 'connection' listeners ran.
+    if (io._tls && handOver(io, socket, null, ADOPT.TLS)) return;
+    nodeListener.call(this, socket);
+  });
+  return true;
+}
+
+// A decrypted stream the library handed back, as the https.Server's next connection.
+// `peer`: the client's "ip:port" (the stream itself is a Unix socket).
+function resumeDecrypted(server, sock, peer) {
+  sock[DECRYPTED] = peer;
+  sock.encrypted = true;
+  const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(peer || '');
+  if (m) {
+    const v6 = m[1].includes(':');
+    for (const [k, v] of [['remoteAddress', m[1]], ['remotePort', Number(m[2])], ['remoteFamily', v6 ? 'IPv6' : 'IPv4']]) {
+      Object.defineProperty(sock, k, { value: v, configurable: true, enumerable: true });
+    }
+  }
+  server.emit('secureConnection', sock);
+}
+
+module.exports = { attachHttp, attachTls, resumeDecrypted, ownsUrl, requestHead, checkRequest };

@@ -16,7 +16,7 @@ const Logger = require('./logger');
 const SocketNamespace = require('./namespace');
 const Socket = require('./socket');
 const { Store, MemoryStore } = require('./stores');
-const { attachHttp } = require('./attach');
+const { attachHttp, resumeDecrypted } = require('./attach');
 const Static = require('./static');
 const { initFlashPolicy } = require('./flash');
 
@@ -97,6 +97,7 @@ class Manager extends EventEmitter {
     this._authPending = new Map();
     this._warned = new Set();
     this._wsVersions = new Map(); // sid -> websocket draft of the upgrade handed over
+    this._tls = false; // an https.Server whose TLS the library terminates (attach.js)
     this.settings = defaultSettings(this);
     this.settings.static = new Static(this);
     this.server = server || null;
@@ -385,7 +386,8 @@ class Manager extends EventEmitter {
       return;
     }
     this._handbacks = (this._handbacks || 0) + 1;
-    server.emit('connection', sock);
+    if (this._tls) resumeDecrypted(server, sock, peer);
+    else server.emit('connection', sock);
     if (bytes && bytes.length) sock.emit('data', bytes);
   }
 

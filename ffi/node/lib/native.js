@@ -49,7 +49,9 @@ const R = {
   STOPPED: 8, BUFFER_TOO_SMALL: 9, UNSUPPORTED: 10,
 };
 const F_VOLATILE = 1;
+// sio_server_adopt_connection_with flags
+const ADOPT = { TLS: 1, SECURE: 2 };
 const NSP_GLOBAL = 0xFFFFFFFF;
 const STORE_OP = { set: 0, get: 1, has: 2, del: 3 };
 
-module.exports = { addon, libPath, EV, PK, R, F_VOLATILE, NSP_GLOBAL, STORE_OP, SESSIONS };
+module.exports = { addon, libPath, EV, PK, R, ADOPT, F_VOLATILE, NSP_GLOBAL, STORE_OP, SESSIONS };

@@ -35,6 +35,7 @@
   X(sio_abi_version) X(sio_version) X(sio_result_str) X(sio_server_new)                    \
   X(sio_last_error_message) X(sio_set) X(sio_get) X(sio_of) X(sio_authorization)           \
   X(sio_server_listen) X(sio_server_local_port) X(sio_server_adopt_connection)             \
+  X(sio_server_adopt_connection_with)                                                      \
   X(sio_server_stop) X(sio_server_free) X(sio_server_event_fd) X(sio_server_poll_events)   \
   X(sio_emit) X(sio_send) X(sio_json) X(sio_emit_with_ack) X(sio_ack) X(sio_broadcast)     \
   X(sio_join) X(sio_leave) X(sio_disconnect) X(sio_client_set) X(sio_client_get)           \
@@ -583,11 +584,13 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
   return num(env, port);
 }
 
-/* adopt(h, fd, bytes): dup(fd) and hand the duplicate to the library, which owns it from
-   then on (closes it on error). The caller closes its own fd. Returns the sio_result, or
-   SIO_E_SYS_BASE|errno when dup fails. */
+/* adopt(h, fd, bytes[, flags, peer]): dup(fd) and hand the duplicate to the library, which
+   owns it from then on (closes it on error). The caller closes its own fd. flags
+   (SIO_ADOPT_TLS, SIO_ADOPT_SECURE) and peer ("ip:port" or null) go to
+   sio_server_adopt_connection_with. Returns the sio_result, or SIO_E_SYS_BASE|errno when
+   dup fails. */
 static napi_value js_adopt(napi_env env, napi_callback_info info) {
-  ARGS(3);
+  ARGS(5);
   host *h = get_host(env, argv[0]);
   if (!h) return NULL;
   int32_t fd;
@@ -600,9 +603,22 @@ static napi_value js_adopt(napi_env env, napi_callback_info info) {
         napi_get_buffer_info(env, argv[2], &data, &len) != napi_ok)
       return throw_type(env, "adopt(h, fd, bytes): bytes must be a Buffer");
   }
+  uint32_t flags = 0;
+  if (!is_nullish(env, argv[3]) && !get_u32(env, argv[3], &flags))
+    return throw_type(env, "adopt(h, fd, bytes, flags, peer): flags must be a number");
+  str_arg peer;
+  if (!get_str(env, argv[4], &peer, true))
+    return throw_type(env, "adopt(h, fd, bytes, flags, peer): peer must be a string or null");
   int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dupfd < 0) return num(env, (double)(0x10000u | (unsigned)errno));
-  sio_result r = p_sio_server_adopt_connection(h->srv, dupfd, (const uint8_t *)data, len);
+  sio_result r;
+  if (dupfd < 0) {
+    r = 0x10000u | (unsigned)errno;
+  } else if (flags == 0 && peer.null) {
+    r = p_sio_server_adopt_connection(h->srv, dupfd, (const uint8_t *)data, len);
+  } else {
+    r = p_sio_server_adopt_connection_with(h->srv, dupfd, (const uint8_t *)data, len, flags, peer.ptr);
+  }
+  free_str(&peer);
   return num(env, r);
 }
 
