@@ -13,8 +13,12 @@
 // both ends. Prints round trips/s and server CPU µs per round trip, and the ratios.
 // Loopback only; every run is bounded by DURATION and stops by itself.
 //
+// Targets: sio09 (the binary), node (the unchanged reference app on the Node module,
+// ffi/node/bin/sio-app.js, with target/release/libsio09.so unless SIO09_LIB is set; its addon
+// must be built), reference (socket.io 0.9.19).
+//
 // Knobs: CLIENTS [50] DURATION [8] WARMUP [2] SIO09_BIN [target/release/sio09]
-// SCHEMES [wss,ws] TARGETS [sio09,reference]
+// SCHEMES [wss,ws] TARGETS [sio09,reference] (add `node` for the module)
 
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -58,8 +62,14 @@ async function startServer(kind, tlsOn) {
   const env = { ...process.env, PORT: String(port), SIO_LOG_LEVEL: '0' };
   for (const k of Object.keys(env)) if (k.startsWith('SIO_') && k !== 'SIO_LOG_LEVEL') delete env[k];
   if (tlsOn) Object.assign(env, { SIO_TLS_CERT: CERT, SIO_TLS_KEY: KEY });
-  if (kind === 'sio09') env.SIO_WORKERS = '1';
-  const cmd = kind === 'sio09' ? [SIO09_BIN, '--app', 'test'] : [process.execPath, path.join(CONF, 'reference-app.js')];
+  if (kind === 'sio09' || kind === 'node') env.SIO_WORKERS = '1';
+  if (kind === 'node' && !env.SIO09_LIB) env.SIO09_LIB = path.join(ROOT, 'target', 'release', 'libsio09.so');
+  const cmd = {
+    sio09: [SIO09_BIN, '--app', 'test'],
+    node: [process.execPath, path.join(ROOT, 'ffi', 'node', 'bin', 'sio-app.js'), path.join(CONF, 'reference-app.js')],
+    reference: [process.execPath, path.join(CONF, 'reference-app.js')],
+  }[kind];
+  if (!cmd) throw new Error(`unknown target ${kind}`);
   const argv = HAS_TASKSET ? ['taskset', '-c', '0', ...cmd] : cmd;
   const child = spawn(argv[0], argv.slice(1), { env, cwd: CONF, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve, reject) => {
@@ -133,11 +143,13 @@ async function run(kind, scheme) {
     }
   }
   for (const scheme of SCHEMES) {
-    const s = results.find((r) => r.kind === 'sio09' && r.scheme === scheme);
     const ref = results.find((r) => r.kind === 'reference' && r.scheme === scheme);
-    if (s && ref) {
-      console.log(`${scheme}: reference/sio09 CPU per round trip ${(ref.cpuUs / s.cpuUs).toFixed(2)}x, `
-        + `round trips/s sio09/reference ${(s.rts / ref.rts).toFixed(2)}x`);
+    for (const kind of ['sio09', 'node']) {
+      const s = results.find((r) => r.kind === kind && r.scheme === scheme);
+      if (s && ref) {
+        console.log(`${scheme}: ${kind}: CPU per round trip ${(s.cpuUs / ref.cpuUs).toFixed(2)} of the reference's, `
+          + `round trips/s ${(s.rts / ref.rts).toFixed(2)}x`);
+      }
     }
   }
   process.exit(0);
