@@ -72,7 +72,12 @@ SIO_EV_ACK = 7
 SIO_EV_STORE = 8
 SIO_EV_ERROR = 9
 SIO_EV_STOPPED = 10
-SIO_EV_REQUEST = 11  # only with sio_on_request (a request from the Python host, see SPEC.md)
+SIO_EV_HANDBACK = 11  # a connection given back to the host (sio_server_set_handback)
+SIO_EV_REQUEST = 12  # only with sio_on_request (a request from the Python host, see SPEC.md)
+
+# sio_server_adopt_connection_with flags
+SIO_ADOPT_TLS = 1
+SIO_ADOPT_SECURE = 2
 
 # flags and packet types
 SIO_F_VOLATILE = 1
@@ -122,6 +127,8 @@ SIGNATURES = {
     "sio_server_listen": (_R, [_srv, c_char_p]),
     "sio_server_local_port": (_R, [_srv, POINTER(c_uint16)]),
     "sio_server_adopt_connection": (_R, [_srv, c_int, c_char_p, c_size_t]),
+    "sio_server_adopt_connection_with": (_R, [_srv, c_int, c_char_p, c_size_t, c_uint32, c_char_p]),
+    "sio_server_set_handback": (_R, [_srv, c_int, POINTER(c_char_p), c_size_t]),
     "sio_server_stop": (_R, [_srv, c_uint32]),
     "sio_server_free": (_R, [_srv]),
     "sio_server_event_fd": (_R, [_srv, POINTER(c_int)]),

@@ -8,14 +8,23 @@ the resource while ``destroy upgrade`` is on, or a connection that sends no comp
 line within ``_LINE_TIMEOUT`` is handed to the library with the bytes already read
 (``sio_server_adopt_connection``); the library then serves it exactly as one it accepted.
 Requests outside the resource get the application's answer here, with keep-alive.
+
+With ``tls cert`` / ``tls key`` the listener reads nothing: every connection goes to the
+library still encrypted (``SIO_ADOPT_TLS``), which terminates TLS and gives requests outside
+the resource back (``SIO_EV_HANDBACK``) as the decrypted stream, a Unix socket, with the
+client's address. Such a stream is routed as above; what goes to the library again goes as
+a decrypted stream (``SIO_ADOPT_SECURE`` with that address).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import socket
+
+from ._lib import SIO_ADOPT_SECURE, SIO_ADOPT_TLS
 
 log = logging.getLogger("sio09")
 
@@ -43,8 +52,9 @@ def in_resource(target: str, resource: str) -> bool:
 
 
 class HostListener:
-    def __init__(self, server, host: str, port: int):
+    def __init__(self, server, host: str, port: int, tls: bool = False):
         self._server = server
+        self._tls = tls
         self._host = host
         self._port = port
         self._sock: socket.socket | None = None
@@ -96,20 +106,46 @@ class HostListener:
                 log.warning("sio09: accept: %s", e)
                 await asyncio.sleep(0.05)
                 continue
+            if self._tls:
+                self._adopt(conn, b"", tls=True)
+                continue
             conn.setblocking(False)
-            t = loop.create_task(self._route(loop, conn))
-            self._conns.add(t)
-            t.add_done_callback(self._conns.discard)
+            self._track(loop.create_task(self._route(loop, conn)))
 
-    def _adopt(self, conn: socket.socket, buf: bytes) -> None:
+    def _track(self, t: asyncio.Task) -> None:
+        self._conns.add(t)
+        t.add_done_callback(self._conns.discard)
+
+    def resume(self, loop: asyncio.AbstractEventLoop, fd: int, buf: bytes, peer: str) -> None:
+        """Serve a decrypted stream the library gave back, starting with ``buf``."""
+        try:
+            conn = socket.socket(fileno=fd)
+            conn.setblocking(False)
+        except OSError as e:
+            log.warning("sio09: a connection given back (%s) cannot be resumed: %s", peer, e)
+            os.close(fd)
+            return
+        self._track(loop.create_task(self._route(loop, conn, buf, peer)))
+
+    def _adopt(self, conn: socket.socket, buf: bytes, tls: bool = False, peer: str | None = None) -> None:
         srv = self._server
         if srv._ptr is None:
             conn.close()
             return
         fd = conn.detach()  # the library owns the fd from here on, in every case
-        rc = srv._lib.sio_server_adopt_connection(srv._ptr, fd, buf, len(buf))
+        if tls or peer is not None:
+            flags = SIO_ADOPT_TLS if tls else SIO_ADOPT_SECURE
+            rc = srv._lib.sio_server_adopt_connection_with(
+                srv._ptr, fd, buf, len(buf), flags, None if peer is None else peer.encode())
+        else:
+            rc = srv._lib.sio_server_adopt_connection(srv._ptr, fd, buf, len(buf))
         if rc != 0:
             log.warning("sio09: adopting a connection: %s", srv._result_str(rc))
+
+    def _outside(self, buf: bytes) -> bool:
+        """Whether ``buf`` starts with a request line whose target is outside the resource."""
+        m = _LINE.match(buf)
+        return m is not None and not in_resource(m.group(2).decode("latin-1"), self._resource)
 
     def _classify(self, buf: bytes):
         """'more', 'adopt', or (head_len, method, target, version, headers)."""
@@ -149,19 +185,26 @@ class HostListener:
     async def _recv(self, loop, conn, timeout: float) -> bytes:
         return await asyncio.wait_for(loop.sock_recv(conn, 65536), timeout)
 
-    async def _route(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
+    async def _route(self, loop: asyncio.AbstractEventLoop, conn: socket.socket,
+                     buf: bytes = b"", peer: str | None = None) -> None:
+        """Serve ``conn`` from ``buf`` on. ``peer``: the client's address when ``conn`` is a
+        decrypted stream the library gave back (it goes back to the library as one)."""
         from .server import Request
-        buf = b""
         try:
             while True:
                 d = self._classify(buf)
+                if d == "adopt" and peer is not None and self._outside(buf):
+                    # not the library's either (it gave it back): an upgrade outside the
+                    # resource with `destroy upgrade`, or a head too long for this listener
+                    conn.close()
+                    return
                 if d == "more":
                     try:
                         data = await self._recv(loop, conn, _LINE_TIMEOUT)
                     except asyncio.TimeoutError:
                         data = None
                     if data is None or (not data and buf):
-                        self._adopt(conn, buf)
+                        self._adopt(conn, buf, peer=peer)
                         return
                     if not data:
                         conn.close()
@@ -169,7 +212,7 @@ class HostListener:
                     buf += data
                     continue
                 if d == "adopt":
-                    self._adopt(conn, buf)
+                    self._adopt(conn, buf, peer=peer)
                     return
                 head_len, method, target, version, headers = d
                 body = buf[head_len:]

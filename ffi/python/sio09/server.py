@@ -660,15 +660,14 @@ class Server:
         if native_requests:
             self._check_call("sio_on_request")
         if self._request_handler is not None and not native_requests:
-            if self.get("tls cert") or self.get("tls key"):
-                # The host's own listener hands plain connections to the library, which
-                # serves adopted connections as they are: it would not be TLS.
-                raise SioError(_lib.SIO_E_CONFIG, "`tls cert` / `tls key` are served by the "
-                               "library's own listener, which a request handler does not use "
-                               "with this libsio09 (no sio_on_request)", "serve")
+            # With TLS the library terminates it on every connection the listener accepts
+            # and gives the requests outside the resource back decrypted (hand-back).
+            tls = bool(self.get("tls cert") or self.get("tls key"))
             from ._listener import HostListener
             self._check_call("sio_server_listen", None)
-            self._listener = HostListener(self, host, port)
+            if tls:
+                self._check_call("sio_server_set_handback", 1, None, 0)
+            self._listener = HostListener(self, host, port, tls=tls)
             self.port = self._listener.start(loop)
         else:
             self._check_call("sio_server_listen", addr.encode())
@@ -770,6 +769,14 @@ class Server:
                 log.exception("sio09: error while handling event %d", ev[0])
         return count
 
+    def _handback(self, fd: int, peer: str, data: bytes) -> None:
+        """A connection the library gave back (a request outside the resource on a TLS
+        connection it terminates): the listener serves it from ``data`` on."""
+        if self._listener is None or self._loop is None:
+            os.close(fd)
+            return
+        self._listener.resume(self._loop, fd, bytes(data), peer)
+
     def _spawn(self, coro: Any, done: Callable[[Any], None] | None = None) -> None:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
@@ -831,6 +838,9 @@ class Server:
             return
         if kind == _lib.SIO_EV_AUTHORIZE:
             self._authorize(nsp_id, ev_id, data)
+            return
+        if kind == _lib.SIO_EV_HANDBACK:
+            self._handback(ev_id, name.decode("latin-1"), data)
             return
         if kind == _lib.SIO_EV_REQUEST:
             self._native_request(ev_id, name, sid, data)
