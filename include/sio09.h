@@ -129,6 +129,26 @@
 #define SIO_ADOPT_SECURE 2
 
 /*
+ `sio_client_op_sid`: `set` (store `value_json`).
+ */
+#define SIO_CLIENT_SET 0
+
+/*
+ `sio_client_op_sid`: `get`.
+ */
+#define SIO_CLIENT_GET 1
+
+/*
+ `sio_client_op_sid`: `has`.
+ */
+#define SIO_CLIENT_HAS 2
+
+/*
+ `sio_client_op_sid`: `del`.
+ */
+#define SIO_CLIENT_DEL 3
+
+/*
  Broadcast packet kind: a message (`3`).
  */
 #define SIO_PK_MESSAGE 3
@@ -733,6 +753,65 @@ SIO_DECL sio_result sio_authorization(struct sio_server *srv, uint32_t nsp_or_gl
  `srv` from `sio_server_new`.
  */
 SIO_DECL sio_result sio_authorization_off(struct sio_server *srv, uint32_t nsp_or_global);
+
+/*
+ Send session `sid` (on namespace `nsp`) a packet that asks for its ack, wherever the
+ session lives: `packet` `SIO_PK_EVENT` (`name`, `data` a JSON array: `5:N+`),
+ `SIO_PK_MESSAGE` (`data` the text: `3:N`) or `SIO_PK_JSON` (`data` one JSON value:
+ `4:N`). The client's answer arrives as `SIO_EV_ACK` with `id` = `token`, `socket` 0
+ and `sid` = `sid`. On another node of a cluster this needs an sio09 node there (0.9.19
+ nodes do not route acks); no event comes when the session is gone. Inputs are copied.
+ ANY THREAD. Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id, kind
+ or JSON), `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` NUL-terminated; `name`/`data` readable for their
+ lengths (`name` may be NULL unless EVENT).
+ */
+SIO_DECL
+sio_result sio_emit_to_sid_with_ack(struct sio_server *srv,
+                                    uint32_t nsp,
+                                    const char *sid,
+                                    uint32_t packet,
+                                    const char *name,
+                                    size_t name_len,
+                                    const char *data,
+                                    size_t len,
+                                    uint64_t token);
+
+/*
+ Disconnect session `sid` from namespace `nsp` (the whole session for the main
+ namespace), wherever it lives: on another node of a cluster the owner closes the
+ client's transport (0.9.19 owners only forget the session). Nothing happens when no
+ such session exists. ANY THREAD. Errors: `SIO_E_NOT_FOUND` (namespace),
+ `SIO_E_INVALID_PARAM`, `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` NUL-terminated.
+ */
+SIO_DECL sio_result sio_disconnect_sid(struct sio_server *srv, uint32_t nsp, const char *sid);
+
+/*
+ Per-client data of session `sid` by id (`socket.set/get/has/del` on 0.9's
+ `io.sockets.socket(id)`), wherever the session lives (the store is shared in a
+ cluster): `op` `SIO_CLIENT_SET` (`value_json`, `len` bytes: one JSON value),
+ `SIO_CLIENT_GET`, `SIO_CLIENT_HAS` or `SIO_CLIENT_DEL` (`value_json` unused, may be
+ NULL). The result arrives as `SIO_EV_STORE` as for `sio_client_set` etc. (`socket` 0,
+ `sid` = `sid`, `id` = `token`). ANY THREAD. Errors: `SIO_E_INVALID_PARAM` (bad id, op
+ or JSON), `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid`, `key` NUL-terminated; `value_json` readable for
+ `len` bytes.
+ */
+SIO_DECL
+sio_result sio_client_op_sid(struct sio_server *srv,
+                             const char *sid,
+                             uint32_t op,
+                             const char *key,
+                             const char *value_json,
+                             size_t len,
+                             uint64_t token);
 
 /*
  The eventfd into `*out_fd`: readable while events are queued (level; the library

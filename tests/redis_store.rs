@@ -361,3 +361,61 @@ fn password_auth_and_lost_publishes_are_counted() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A websocket session on `addr` that has its `1::`.
+fn ws_session(addr: SocketAddr) -> (String, Ws) {
+    let sid = handshake(addr, "");
+    let mut ws = Ws::connect(addr, &sid);
+    assert_eq!(ws.text().as_deref(), Some("1::"));
+    (sid, ws)
+}
+
+/// `io.sockets.socket(id).emit('ask', data, fn)` for a session on another node (and on
+/// another shard of the same node): the owner sends `5:N+` with its own ack id, the
+/// client's answer comes back to the asking node's callback (sio09's `sio09-ack-request`
+/// / `sio09-ack` channels), several at once without mixing them up.
+#[test]
+fn acks_from_a_session_on_another_node_or_shard_reach_the_asker() {
+    let redis_srv = RedisServer::start();
+    let n1 = server(&redis_srv.url());
+    let n2 = server(&redis_srv.url());
+    let (a1, a2) = (n1.local_addr(), n2.local_addr());
+    redis_srv.wait_subscribers(2);
+    let (_, mut asker) = ws_session(a1);
+    // Sessions on the other node, and on this node (at least one on each of its shards).
+    let mut targets: Vec<(String, Ws)> = (0..2).map(|_| ws_session(a2)).collect();
+    targets.extend((0..4).map(|_| ws_session(a1)));
+    // Each target's handshake reached the asking node before it asks.
+    std::thread::sleep(Duration::from_millis(200));
+    for (i, (sid, _)) in targets.iter().enumerate() {
+        let n = i + 1;
+        asker.send(&format!(
+            r#"5:{n}+::{{"name":"ask-of","args":["{sid}",{{"n":{n}}}]}}"#
+        ));
+    }
+    // Every target is asked with an ack id of its own session (the first: 1), and
+    // answers with its own data; the answers arrive in any order.
+    for (i, (_, ws)) in targets.iter_mut().enumerate().rev() {
+        let n = i + 1;
+        assert_eq!(
+            ws.text(),
+            Some(format!(r#"5:1+::{{"name":"ask","args":[{{"n":{n}}}]}}"#))
+        );
+        ws.send(&format!(r#"6:::1+["answer",{n}]"#));
+    }
+    let mut got: Vec<String> = (0..targets.len()).filter_map(|_| asker.text()).collect();
+    got.sort();
+    let mut want: Vec<String> = (1..=targets.len())
+        .map(|n| format!(r#"6:::{n}+["answer",{n}]"#))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    // An answer given twice runs the callback once: nothing more arrives.
+    targets[0].1.send(r#"6:::1+["again"]"#);
+    asker.send(r#"5:99+::{"name":"echo","args":["marker"]}"#);
+    assert_eq!(asker.text().as_deref(), Some(r#"6:::99+["marker"]"#));
+    n1.shutdown();
+    n2.shutdown();
+    n1.wait();
+    n2.wait();
+}

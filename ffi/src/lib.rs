@@ -24,6 +24,7 @@ mod handlers;
 mod ids;
 pub mod lifecycle;
 pub mod options;
+pub mod peer;
 pub mod poll;
 pub mod result;
 pub mod rooms;

@@ -173,6 +173,16 @@ fn install_handlers(nsp: &mut crate::server::Namespace) {
             p.disconnect();
         }
     });
+    nsp.on("ask-of", |s, args, ack| {
+        // emit `ask(data)` with an ack to another session by id; its answer acks ours
+        if let Some(p) = args.str(0).and_then(|id| s.peer(id)) {
+            p.emit_with_ack("ask", &[args.get(1).clone()], move |_, reply| {
+                if let Some(a) = ack {
+                    a.send(reply.values());
+                }
+            });
+        }
+    });
     nsp.on("get-of", |s, args, ack| {
         let key = room_name(args.get(1));
         match args.str(0).and_then(|id| s.peer(id)) {

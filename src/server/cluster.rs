@@ -74,6 +74,23 @@ pub(crate) fn route(srv: &Arc<ServerInner>, r: Received) {
         srv.deliver_everywhere(room, Encoded::new(packet), except, *volatile);
         return;
     }
+    if let Message::AckReply { token, args, .. } = &r.msg {
+        // To the shard that asked (its token says which), if this node is the one.
+        let me = srv.node.map(|n| n.to_string());
+        if r.ext_text("target").is_some_and(|t| Some(t) == me) {
+            let shard = super::remote_ack::token_shard(*token);
+            if shard < srv.shard_count() {
+                let (token, args) = (*token, args.clone());
+                srv.send(
+                    shard,
+                    Remote::Run(Box::new(move |st: &Rc<ShardState>| {
+                        st.ack_answered(token, &args)
+                    })),
+                );
+            }
+        }
+        return;
+    }
     let Some(sid) = r.msg.sid().and_then(Sid::parse) else {
         debug!("cluster message without a valid session id ignored");
         return;
@@ -564,7 +581,15 @@ impl ShardState {
                     None => {}
                 }
             }
-            Message::Join { .. } | Message::Leave { .. } | Message::Dispatch { .. } => {}
+            msg @ Message::AckRequest { .. } => {
+                if local {
+                    self.on_ack_request(sid, msg, from);
+                }
+            }
+            Message::Join { .. }
+            | Message::Leave { .. }
+            | Message::Dispatch { .. }
+            | Message::AckReply { .. } => {}
         }
     }
 

@@ -33,7 +33,7 @@ fn text(f: impl FnOnce(&mut String)) -> Encoded {
 }
 
 impl ShardState {
-    fn socket(self: &Rc<Self>, sid: Sid, nsp: usize) -> Socket {
+    pub(super) fn socket(self: &Rc<Self>, sid: Sid, nsp: usize) -> Socket {
         Socket {
             st: self.clone(),
             sid,

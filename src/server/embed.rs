@@ -11,6 +11,7 @@ use super::{rooms, Server, ServerHandle, ServerInner};
 use crate::protocol::packet::{self, MessageId};
 use crate::session::HandshakeData;
 use crate::sid::Sid;
+use crate::store::redis_wire::AckKind;
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -323,12 +324,7 @@ impl Socket {
         json_text: &str,
         cb: impl FnOnce(&Socket, super::Args) + 'static,
     ) {
-        let Some(id) = self.next_ack(Box::new(cb)) else {
-            return;
-        };
-        let mut s = String::new();
-        packet::encode_json(&mut s, MessageId::Auto(id), self.nsp_name(), json_text);
-        self.write(&s, false);
+        self.with_ack(AckKind::Json, "", json_text, Box::new(cb));
     }
 
     /// [`Socket::emit_with_ack`] with the arguments as a JSON array text.
@@ -338,18 +334,7 @@ impl Socket {
         args_json: &str,
         cb: impl FnOnce(&Socket, super::Args) + 'static,
     ) {
-        let Some(id) = self.next_ack(Box::new(cb)) else {
-            return;
-        };
-        let mut s = String::new();
-        packet::encode_event(
-            &mut s,
-            MessageId::Data(id),
-            self.nsp_name(),
-            name,
-            args_json,
-        );
-        self.write(&s, false);
+        self.with_ack(AckKind::Event, name, args_json, Box::new(cb));
     }
 }
 
@@ -557,6 +542,27 @@ impl EmbedHandle {
         self.send(
             owner,
             Remote::Run(Box::new(move |st| f(st.joined_socket(sid, nsp)))),
+        )
+    }
+
+    /// Run `f` on the shard that `sid` hashes to, with a socket for `sid` on namespace
+    /// `nsp` wherever the session lives (0.9's `io.sockets.socket(id)`: see
+    /// [`Socket::peer`]; emits, acks, disconnects and client data reach it on another shard
+    /// or another node of the cluster). Returns false (and drops `f`) when `sid` is not a
+    /// session id or the server stopped.
+    pub fn with_peer(
+        &self,
+        sid: &str,
+        nsp: usize,
+        f: impl FnOnce(Socket) + Send + 'static,
+    ) -> bool {
+        let Some(sid) = Sid::parse(sid) else {
+            return false;
+        };
+        let owner = sid.owner(self.inner.shard_count());
+        self.send(
+            owner,
+            Remote::Run(Box::new(move |st| f(st.socket(sid, nsp)))),
         )
     }
 

@@ -10,6 +10,7 @@ mod handshake;
 pub(crate) mod live;
 pub mod namespace;
 mod polling;
+mod remote_ack;
 pub mod rooms;
 pub(crate) mod shard_state;
 pub mod socket;

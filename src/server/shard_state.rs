@@ -125,6 +125,9 @@ pub(crate) struct ShardState {
     pub tombstones: RefCell<FxHashMap<Sid, Vec<Encoded>>>,
     /// What this shard knows of sessions owned by other nodes (RedisStore cluster).
     pub cluster: RefCell<super::cluster::ClusterView>,
+    /// Ack callbacks waiting for a session on another shard or node (see
+    /// `remote_ack.rs`).
+    pub(crate) pending_acks: RefCell<super::remote_ack::PendingAcks>,
 }
 
 thread_local! {
@@ -159,6 +162,7 @@ impl ShardState {
             halt_wakers: RefCell::new(FxHashMap::default()),
             tombstones: RefCell::new(FxHashMap::default()),
             cluster: RefCell::new(Default::default()),
+            pending_acks: RefCell::new(Default::default()),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(st.clone()));
         st

@@ -3,12 +3,14 @@
 //! broadcasts with the `to`/`except`/`volatile`/`json` flags of §5.2).
 
 use super::args::{values_to_json, Args};
+use super::remote_ack::AckSend;
 use super::rooms::room_key;
 use super::shard_state::{finish_store_op, ShardState, StoreResult};
 use super::ServerInner;
 use crate::protocol::packet::{self, MessageId};
-use crate::session::{Encoded, HandshakeData};
+use crate::session::{AckCallback, Encoded, HandshakeData};
 use crate::sid::Sid;
+use crate::store::redis_wire::AckKind;
 use crate::store::StoreError;
 use serde_json::Value;
 use std::rc::Rc;
@@ -122,26 +124,38 @@ impl Socket {
         Some(id)
     }
 
+    /// Send `kind` (`name`, `data`) asking for the client's ack, `cb` to run with it:
+    /// on this shard when the session lives here, else where it lives (another shard,
+    /// or another sio09 node of the cluster; see `remote_ack.rs`).
+    pub(super) fn with_ack(&self, kind: AckKind, name: &str, data: &str, cb: AckCallback) {
+        let what = AckSend {
+            kind,
+            name: name.to_owned(),
+            data: data.to_owned(),
+        };
+        if !self.st.sessions.borrow().contains_key(&self.sid) {
+            self.st.ack_elsewhere(self.sid, self.nsp, what, cb);
+            return;
+        }
+        let Some(id) = self.next_ack(cb) else {
+            return;
+        };
+        self.write(
+            &super::remote_ack::encode(&what, id, self.nsp_name()),
+            false,
+        );
+    }
+
     /// Emit with an ack callback: always the `+` form (`5:{n}+:…`, Q-31); `cb` runs
-    /// once with the client's ack arguments.
+    /// once with the client's ack arguments. For a session of another shard or node
+    /// (see [`Socket::peer`]) the ack comes back from there.
     pub fn emit_with_ack(
         &self,
         name: &str,
         args: &[Value],
         cb: impl FnOnce(&Socket, Args) + 'static,
     ) {
-        let Some(id) = self.next_ack(Box::new(cb)) else {
-            return;
-        };
-        let mut s = String::new();
-        packet::encode_event(
-            &mut s,
-            MessageId::Data(id),
-            self.nsp_name(),
-            name,
-            &values_to_json(args),
-        );
-        self.write(&s, false);
+        self.with_ack(AckKind::Event, name, &values_to_json(args), Box::new(cb));
     }
 
     /// Send a message (`3:::text`).
@@ -154,12 +168,7 @@ impl Socket {
     /// Send a message asking for the client's automatic ack (`3:{n}:…`); `cb` runs when
     /// it arrives.
     pub fn send_with_ack(&self, text: &str, cb: impl FnOnce(&Socket, Args) + 'static) {
-        let Some(id) = self.next_ack(Box::new(cb)) else {
-            return;
-        };
-        let mut s = String::new();
-        packet::encode_message(&mut s, MessageId::Auto(id), self.nsp_name(), text);
-        self.write(&s, false);
+        self.with_ack(AckKind::Message, "", text, Box::new(cb));
     }
 
     /// Send a JSON message (`4:::json`).

@@ -212,7 +212,7 @@ fn run(conn: &mut redis::Connection, job: Job) -> Result<(), (Job, redis::RedisE
     Ok(())
 }
 
-/// Subscribe to the 13 channels (REDIS-STORE.md §2 order) and hand what other nodes
+/// Subscribe to the 13 channels (REDIS-STORE.md §2 order) and sio09's own two, and hand what other nodes
 /// publish to `sink`; reconnects with backoff and resubscribes. Pub/sub is at-most-once:
 /// what was published while this connection was down is lost; the outage is logged and
 /// counted (`lost_connections`).
@@ -230,7 +230,11 @@ fn subscriber_thread(client: redis::Client, node_id: u32, sink: ClusterSink) {
             }
         };
         let mut ps = conn.as_pubsub();
-        let names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
+        let names: Vec<&str> = Channel::ALL
+            .iter()
+            .chain(Channel::SIO09.iter())
+            .map(|c| c.name())
+            .collect();
         if let Err(e) = ps.subscribe(&names) {
             warn!("redis subscribe failed: {e}");
             continue;

@@ -62,6 +62,13 @@ pub enum Channel {
     HeartbeatClear,
     /// `disconnect-force`: `[sid]`.
     DisconnectForce,
+    /// sio09's own `sio09-ack-request`: `[sid, endpoint, kind, name, data, token]`, an emit
+    /// that wants the client's ack, for the node that owns the session (never published
+    /// by 0.9.19, which does not subscribe to it).
+    AckRequest,
+    /// sio09's own `sio09-ack`: `[sid, token, argsJson]`, the client's ack for an
+    /// [`Channel::AckRequest`], back to the node that asked.
+    AckReply,
 }
 
 impl Channel {
@@ -82,6 +89,10 @@ impl Channel {
         Channel::DisconnectForce,
     ];
 
+    /// sio09's own channels, subscribed after [`Channel::ALL`]: 0.9.19 nodes neither
+    /// publish on them nor listen.
+    pub const SIO09: [Channel; 2] = [Channel::AckRequest, Channel::AckReply];
+
     /// The Redis channel name (`"handshake"`, `"message-remote"`, …).
     pub fn name(self) -> &'static str {
         match self {
@@ -98,12 +109,17 @@ impl Channel {
             Channel::DispatchRemote => "dispatch-remote",
             Channel::HeartbeatClear => "heartbeat-clear",
             Channel::DisconnectForce => "disconnect-force",
+            Channel::AckRequest => "sio09-ack-request",
+            Channel::AckReply => "sio09-ack",
         }
     }
 
     /// The channel with this exact (case-sensitive) name.
     pub fn from_name(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.name() == s)
+        Channel::ALL
+            .into_iter()
+            .chain(Channel::SIO09)
+            .find(|c| c.name() == s)
     }
 
     /// [`Channel::from_name`] for the raw channel bytes of a Redis pub/sub reply.
@@ -240,6 +256,61 @@ pub enum Message {
         /// Session id.
         sid: String,
     },
+    /// (sio09) Send the session a packet that asks for its ack, and report the ack back.
+    AckRequest {
+        /// Session id.
+        sid: String,
+        /// The namespace (`""`, `"/chat"`).
+        endpoint: String,
+        /// What to send.
+        kind: AckKind,
+        /// The event name ([`AckKind::Event`]; empty otherwise).
+        name: String,
+        /// The event's arguments as a JSON array text, the message text, or the JSON text.
+        data: String,
+        /// The asking node's token for the answer.
+        token: u64,
+    },
+    /// (sio09) The client's ack for an [`Message::AckRequest`].
+    AckReply {
+        /// Session id.
+        sid: String,
+        /// The asking node's token.
+        token: u64,
+        /// The ack's arguments, a JSON array text.
+        args: String,
+    },
+}
+
+/// What an [`Message::AckRequest`] sends: an event (`5:N+`), a message (`3:N`) or a JSON
+/// message (`4:N`) (PROTOCOL.md §2.4: the data ack form for events, Q-31; the automatic
+/// ack for messages, as 0.9's `send(data, fn)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckKind {
+    /// `5:N+::{"name":…,"args":…}`.
+    Event,
+    /// `3:N::text`.
+    Message,
+    /// `4:N::json`.
+    Json,
+}
+
+impl AckKind {
+    /// The wire name (`"event"`, `"message"`, `"json"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AckKind::Event => "event",
+            AckKind::Message => "message",
+            AckKind::Json => "json",
+        }
+    }
+
+    /// The kind named `s`.
+    pub fn from_name(s: &str) -> Option<AckKind> {
+        [AckKind::Event, AckKind::Message, AckKind::Json]
+            .into_iter()
+            .find(|k| k.name() == s)
+    }
 }
 
 impl Message {
@@ -259,6 +330,8 @@ impl Message {
             Message::DisconnectRemote { .. } => Channel::DisconnectRemote,
             Message::HeartbeatClear { .. } => Channel::HeartbeatClear,
             Message::DisconnectForce { .. } => Channel::DisconnectForce,
+            Message::AckRequest { .. } => Channel::AckRequest,
+            Message::AckReply { .. } => Channel::AckReply,
         }
     }
 
@@ -277,7 +350,9 @@ impl Message {
             | Message::MessageRemote { sid, .. }
             | Message::DisconnectRemote { sid, .. }
             | Message::HeartbeatClear { sid }
-            | Message::DisconnectForce { sid } => Some(sid),
+            | Message::DisconnectForce { sid }
+            | Message::AckRequest { sid, .. }
+            | Message::AckReply { sid, .. } => Some(sid),
             Message::Dispatch { .. } => None,
         }
     }
@@ -384,6 +459,27 @@ pub fn encode(node_id: u32, msg: &Message) -> String {
                 out.push(',');
                 write_js_string(&mut out, r);
             }
+        }
+        Message::AckRequest {
+            sid,
+            endpoint,
+            kind,
+            name,
+            data,
+            token,
+        } => {
+            for t in [sid.as_str(), endpoint, kind.name(), name, data] {
+                write_js_string(&mut out, t);
+                out.push(',');
+            }
+            out.push_str(&token.to_string());
+        }
+        Message::AckReply { sid, token, args } => {
+            write_js_string(&mut out, sid);
+            out.push(',');
+            out.push_str(&token.to_string());
+            out.push(',');
+            write_js_string(&mut out, args);
         }
     }
     out.push_str("]}");
@@ -542,6 +638,22 @@ pub fn decode_envelope(
             sid: a.string(0)?,
             reason: a.optional_string(1)?,
         },
+        Channel::AckRequest => Message::AckRequest {
+            sid: a.string(0)?,
+            endpoint: a.string(1)?,
+            kind: {
+                let k = a.string(2)?;
+                AckKind::from_name(&k).ok_or(a.bad(2, "event, message or json"))?
+            },
+            name: a.string(3)?,
+            data: a.string(4)?,
+            token: a.token(5)?,
+        },
+        Channel::AckReply => Message::AckReply {
+            sid: a.string(0)?,
+            token: a.token(1)?,
+            args: a.string(2)?,
+        },
     };
     Ok(Some(Received {
         from: sender,
@@ -602,6 +714,15 @@ impl Args {
     }
 
     /// JavaScript truthiness; absent is `false`.
+    /// A non-negative integer (an sio09 token: exact up to 2^53).
+    fn token(&mut self, index: usize) -> Result<u64, WireError> {
+        match self.take(index) {
+            Some(Value::Number(n)) => n.as_u64().ok_or(self.bad(index, "a token")),
+            None => Err(self.missing(index)),
+            Some(_) => Err(self.bad(index, "a token")),
+        }
+    }
+
     fn flag(&mut self, index: usize) -> bool {
         self.take(index).is_some_and(|v| is_truthy(&v))
     }
