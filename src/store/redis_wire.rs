@@ -1257,6 +1257,48 @@ mod tests {
     }
 
     #[test]
+    fn sio09_ack_channels_round_trip_byte_exact() {
+        assert_eq!(
+            Channel::SIO09.map(|c| c.name()),
+            ["sio09-ack-request", "sio09-ack"]
+        );
+        for c in Channel::SIO09 {
+            assert_eq!(Channel::from_name(c.name()), Some(c));
+            assert!(!Channel::ALL.contains(&c), "not one of 0.9.19's channels");
+        }
+        let req = Message::AckRequest {
+            sid: "NMPlQ64Kcs_CH-QoXyhH".to_owned(),
+            endpoint: "/chat".to_owned(),
+            kind: AckKind::Event,
+            name: "ask".to_owned(),
+            data: r#"[{"n":"é"}]"#.to_owned(),
+            token: (1 << 40) | 7,
+        };
+        let wire = encode(A, &req);
+        assert_eq!(
+            wire,
+            r#"{"nodeId":751025151,"args":["NMPlQ64Kcs_CH-QoXyhH","/chat","event","ask","[{\"n\":\"é\"}]",1099511627783]}"#
+        );
+        assert_eq!(decode_foreign(Channel::AckRequest, &wire).1, req);
+        let reply = Message::AckReply {
+            sid: "NMPlQ64Kcs_CH-QoXyhH".to_owned(),
+            token: 3,
+            args: "[1,null]".to_owned(),
+        };
+        let wire = encode(A, &reply);
+        assert_eq!(
+            wire,
+            r#"{"nodeId":751025151,"args":["NMPlQ64Kcs_CH-QoXyhH",3,"[1,null]"]}"#
+        );
+        assert_eq!(decode_foreign(Channel::AckReply, &wire).1, reply);
+        // A bad kind or token is an error, not a guess.
+        let bad = r#"{"nodeId":9,"args":["s","","shout","","[]",1]}"#;
+        assert!(decode(Channel::AckRequest, bad.as_bytes(), A).is_err());
+        let bad = r#"{"nodeId":9,"args":["s",-1,"[]"]}"#;
+        assert!(decode(Channel::AckReply, bad.as_bytes(), A).is_err());
+    }
+
+    #[test]
     fn node_ids_are_positive_31_bit() {
         for _ in 0..1000 {
             let id = random_node_id();
