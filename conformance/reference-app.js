@@ -260,6 +260,25 @@ function install(nsp, name) {
 
     socket.on('kick', (id) => { nsp.socket(id).disconnect(); });
 
+    socket.on('ask-of', (id, data, ack) => {
+      // emit `ask(data)` with an ack to another session by id; its answer acks ours
+      nsp.socket(id).emit('ask', data, function () {
+        if (typeof ack === 'function') ack.apply(null, arguments);
+      });
+    });
+
+    socket.on('set-of', (id, key, value, ack) => {
+      nsp.socket(id).set(key, value, (err) => { if (typeof ack === 'function') ack(!err); });
+    });
+
+    socket.on('has-of', (id, key, ack) => {
+      nsp.socket(id).has(key, (err, has) => { if (typeof ack === 'function') ack(!err && !!has); });
+    });
+
+    socket.on('del-of', (id, key, ack) => {
+      nsp.socket(id).del(key, (err) => { if (typeof ack === 'function') ack(!err); });
+    });
+
     socket.on('get-of', (id, key, ack) => {
       nsp.socket(id).get(key, (err, value) => {
         if (typeof ack === 'function') ack(value === undefined ? null : value);

@@ -183,6 +183,36 @@ fn install_handlers(nsp: &mut crate::server::Namespace) {
             });
         }
     });
+    nsp.on("set-of", |s, args, ack| {
+        let key = room_name(args.get(1));
+        if let Some(p) = args.str(0).and_then(|id| s.peer(id)) {
+            p.set(&key, args.get(2).clone(), move |r| {
+                if let Some(a) = ack {
+                    a.send(&[Value::Bool(r.is_ok())]);
+                }
+            });
+        }
+    });
+    nsp.on("has-of", |s, args, ack| {
+        let key = room_name(args.get(1));
+        if let Some(p) = args.str(0).and_then(|id| s.peer(id)) {
+            p.has(&key, move |r| {
+                if let Some(a) = ack {
+                    a.send(&[Value::Bool(r.unwrap_or(false))]);
+                }
+            });
+        }
+    });
+    nsp.on("del-of", |s, args, ack| {
+        let key = room_name(args.get(1));
+        if let Some(p) = args.str(0).and_then(|id| s.peer(id)) {
+            p.del(&key, move |r| {
+                if let Some(a) = ack {
+                    a.send(&[Value::Bool(r.is_ok())]);
+                }
+            });
+        }
+    });
     nsp.on("get-of", |s, args, ack| {
         let key = room_name(args.get(1));
         match args.str(0).and_then(|id| s.peer(id)) {

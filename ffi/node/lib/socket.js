@@ -96,7 +96,7 @@ class Socket extends EventEmitter {
       this.namespace._broadcast(flags.room, [this.id], json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile);
       return this;
     }
-    if (!this._native) return this._remote(json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile);
+    if (!this._native) return this._remote(json ? PK.JSON : PK.MESSAGE, null, text, flags.volatile, fn);
     const h = this.manager._h();
     if (typeof fn === 'function') {
       // 0.9: `3:N::data` / `4:N::json`, the client acks automatically, fn runs then.
@@ -122,7 +122,7 @@ class Socket extends EventEmitter {
       this.namespace._broadcast(flags.room, [this.id], PK.EVENT, name, json, flags.volatile);
       return this;
     }
-    if (!this._native) return this._remote(PK.EVENT, name, json, flags.volatile);
+    if (!this._native) return this._remote(PK.EVENT, name, json, flags.volatile, fn);
     const h = this.manager._h();
     if (fn) {
       const token = this.manager._addAck(this, fn);
@@ -136,12 +136,26 @@ class Socket extends EventEmitter {
 
   // A socket of a session this module has no connection for (on another node of a
   // RedisStore cluster, as 0.9's `io.sockets.socket(id)` allowed): the library routes the
-  // packet to wherever the session lives; acks are not available there.
-  _remote(packet, name, data, volatile) {
-    const nsp = this.namespace && this.namespace._nsp;
-    if (nsp === null || nsp === undefined || !this.manager._started) return this;
-    addon.emitToSid(this.manager._h(), nsp, this.id, packet, name, data, volatile ? F_VOLATILE : 0);
+  // packet to wherever the session lives; with `fn`, the client's ack comes back from
+  // there (from an sio09 node: 0.9.19 nodes do not route acks).
+  _remote(packet, name, data, volatile, fn) {
+    const nsp = this._nspId();
+    if (nsp === null) return this;
+    const h = this.manager._h();
+    if (typeof fn === 'function') {
+      const token = this.manager._addAck(this, fn);
+      const r = addon.emitToSidAck(h, nsp, this.id, packet, name, data, token);
+      if (r !== R.OK) this.manager._dropAck(this, token);
+      return this;
+    }
+    addon.emitToSid(h, nsp, this.id, packet, name, data, volatile ? F_VOLATILE : 0);
     return this;
+  }
+
+  // The library's namespace id, or null before the namespace is declared there.
+  _nspId() {
+    const nsp = this.namespace && this.namespace._nsp;
+    return nsp === null || nsp === undefined || !this.manager._started ? null : nsp;
   }
 
   $emit(...args) { return $emit.apply(this, args); }
@@ -150,6 +164,9 @@ class Socket extends EventEmitter {
     if (!this.disconnected && this._native) {
       this.log.info('booting client');
       addon.disconnect(this.manager._h(), this._native);
+    } else if (!this._native && this._nspId() !== null) {
+      // a session elsewhere (another node of the cluster): its owner boots it
+      addon.disconnectSid(this.manager._h(), this._nspId(), this.id);
     }
     return this;
   }
@@ -171,12 +188,11 @@ class Socket extends EventEmitter {
   _store(op, key, fn, value) {
     const cb = typeof fn === 'function' ? fn : noop;
     const m = this.manager;
-    if (!this._native) {
-      process.nextTick(cb, new Error('socket is not connected'));
-      return;
-    }
     const token = m._addStoreCallback(op, cb);
-    const r = addon.store(m._h(), op, this._native, String(key), token, value);
+    // a session elsewhere (another node of the cluster): its data by id, in the shared store
+    const r = this._native
+      ? addon.store(m._h(), op, this._native, String(key), token, value)
+      : addon.storeSid(m._h(), op, this.id, String(key), token, value === undefined ? null : value);
     if (r !== R.OK) {
       m._takeStoreCallback(token);
       process.nextTick(cb, new Error(`client store: ${addon.resultStr(r)}`));

@@ -42,7 +42,7 @@
   X(sio_client_has) X(sio_client_del) X(sio_authorize_reply) X(sio_clients)                \
   X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack) X(sio_emit_to_sid)      \
   X(sio_authorization_off) X(sio_of_with_authorization) X(sio_server_set_handback)         \
-  X(sio_sessions)
+  X(sio_sessions) X(sio_emit_to_sid_with_ack) X(sio_disconnect_sid) X(sio_client_op_sid)
 
 #define DECLARE_PTR(name) static __typeof__(name) *p_##name;
 SIO_FUNCS(DECLARE_PTR)
@@ -937,6 +937,70 @@ static napi_value js_emit_to_sid(napi_env env, napi_callback_info info) {
   return num(env, r);
 }
 
+/* emitToSidAck(h, nsp, sid, packet, name|null, data, token): sio_emit_to_sid_with_ack */
+static napi_value js_emit_to_sid_ack(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t nsp, packet;
+  uint64_t token;
+  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "emitToSidAck: nsp");
+  if (!get_u32(env, argv[3], &packet)) return throw_type(env, "emitToSidAck: packet type");
+  if (!get_u64(env, argv[6], &token)) return throw_type(env, "emitToSidAck: token");
+  str_arg sid, name, data;
+  bool ok = get_str(env, argv[2], &sid, false);
+  bool ok2 = ok && get_str(env, argv[4], &name, true);
+  bool ok3 = ok2 && get_str(env, argv[5], &data, false);
+  sio_result r = SIO_E_INVALID_PARAM;
+  if (ok3) {
+    r = p_sio_emit_to_sid_with_ack(h->srv, nsp, sid.ptr, packet, name.ptr, name.null ? 0 : name.len,
+                                   data.ptr, data.len, token);
+    free_str(&data);
+  }
+  if (ok2) free_str(&name);
+  if (ok) free_str(&sid);
+  if (!ok3) return throw_type(env, "emitToSidAck: sid/data must be strings, name a string or null");
+  return num(env, r);
+}
+
+/* disconnectSid(h, nsp, sid) */
+static napi_value js_disconnect_sid(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t nsp;
+  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "disconnectSid: nsp");
+  str_arg sid;
+  if (!get_str(env, argv[2], &sid, false)) return throw_type(env, "disconnectSid: sid must be a string");
+  sio_result r = p_sio_disconnect_sid(h->srv, nsp, sid.ptr);
+  free_str(&sid);
+  return num(env, r);
+}
+
+/* storeSid(h, op, sid, key, token, valueJson|null): sio_client_op_sid */
+static napi_value js_store_sid(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t op;
+  uint64_t token;
+  if (!get_u32(env, argv[1], &op) || op > 3) return throw_type(env, "storeSid: op");
+  if (!get_u64(env, argv[4], &token)) return throw_type(env, "storeSid: token");
+  str_arg sid, key, val;
+  bool ok = get_str(env, argv[2], &sid, false);
+  bool ok2 = ok && get_str(env, argv[3], &key, false);
+  bool ok3 = ok2 && get_str(env, argv[5], &val, true);
+  sio_result r = SIO_E_INVALID_PARAM;
+  if (ok3) {
+    r = p_sio_client_op_sid(h->srv, sid.ptr, op, key.ptr, val.ptr, val.null ? 0 : val.len, token);
+    free_str(&val);
+  }
+  if (ok2) free_str(&key);
+  if (ok) free_str(&sid);
+  if (!ok3) return throw_type(env, "storeSid: sid/key must be strings, value a JSON string or null");
+  return num(env, r);
+}
+
 static napi_value room_op(napi_env env, napi_callback_info info, int leave) {
   ARGS(3);
   host *h = get_host(env, argv[0]);
@@ -1063,6 +1127,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     FN("listen", js_listen),
     FN("localPort", js_local_port),
     FN("adopt", js_adopt),
+    FN("emitToSidAck", js_emit_to_sid_ack),
+    FN("disconnectSid", js_disconnect_sid),
+    FN("storeSid", js_store_sid),
     FN("start", js_start),
     FN("ref", js_ref),
     FN("stop", js_stop),
