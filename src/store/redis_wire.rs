@@ -1017,10 +1017,7 @@ fn write_js_to_string(out: &mut String, v: &Value) {
     };
     // One entry per array being joined: its remaining elements, and whether none was written.
     let mut stack = vec![(items.iter(), true)];
-    loop {
-        let Some((rest, first)) = stack.last_mut() else {
-            break;
-        };
+    while let Some((rest, first)) = stack.last_mut() {
         let Some(item) = rest.next() else {
             stack.pop();
             continue;
