@@ -1,6 +1,6 @@
 //! The Redis store against a real redis-server (started here on a free loopback port):
-//! per-client data in the 0.9.19 layout, values round-tripping as JSON, reading values a
-//! reference node wrote, EXPIRE at disconnect, reconnection after a Redis restart, and a
+//! per-client data in the 0.9.19 layout, values stored as 0.9.19 stores them
+//! (`String(value)`) and read back as strings, reading values a reference node wrote, EXPIRE at disconnect, reconnection after a Redis restart, and a
 //! clear start-up error when Redis is not there.
 
 mod common;
@@ -11,6 +11,33 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Wait until the redis-server on `port` answers PING (listening is not enough: a server
+/// still starting answers `-LOADING`).
+fn wait_ready(port: u16) {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pong = std::net::TcpStream::connect(("127.0.0.1", port))
+            .and_then(|mut s| {
+                s.set_read_timeout(Some(Duration::from_secs(1)))?;
+                s.write_all(b"PING\r\n")?;
+                let mut buf = [0u8; 64];
+                let n = s.read(&mut buf)?;
+                // `-NOAUTH` also means ready (a password-protected server).
+                Ok(buf[..n].starts_with(b"+PONG") || buf[..n].starts_with(b"-NOAUTH"))
+            })
+            .unwrap_or(false);
+        if pong {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "redis-server did not get ready on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 struct RedisServer {
     child: Child,
@@ -25,14 +52,7 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server is required (the test command installs it: apt-get install redis-server)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        wait_ready(port);
         RedisServer { child, port }
     }
 
@@ -108,31 +128,77 @@ fn client_data_lives_in_redis_hashes_and_expires_after_disconnect() {
     let sid = handshake(a, "");
     let mut ws = Ws::connect(a, &sid);
     assert_eq!(ws.text().as_deref(), Some("1::"));
+    // An object is stored as 0.9.19 stores it: `String(value)`, "[object Object]".
     ws.send(r#"5:1+::{"name":"set","args":["k",{"v":[1,"é"]}]}"#);
     assert_eq!(ws.text().as_deref(), Some("6:::1+[true]"));
     let mut c = redis_srv.conn();
-    let raw: Option<String> = redis::cmd("HGET")
-        .arg(&sid)
-        .arg("k")
-        .query(&mut c)
-        .expect("hget");
-    assert_eq!(raw.as_deref(), Some(r#"{"v":[1,"é"]}"#));
-    // Per-session data is shared by the session's namespaces.
+    let hget = |c: &mut redis::Connection, key: &str| -> Option<Vec<u8>> {
+        redis::cmd("HGET")
+            .arg(&sid)
+            .arg(key)
+            .query(c)
+            .expect("hget")
+    };
+    assert_eq!(hget(&mut c, "k").as_deref(), Some(&b"[object Object]"[..]));
+    // Per-session data is shared by the session's namespaces; reads are the stored string.
     ws.send("1::/chat");
     assert_eq!(ws.text().as_deref(), Some("1::/chat"));
     ws.send(r#"5:2+:/chat:{"name":"get","args":["k"]}"#);
-    assert_eq!(ws.text().as_deref(), Some(r#"6::/chat:2+[{"v":[1,"é"]}]"#));
-    // A value a socket.io 0.9.19 node stored (node_redis stringified it).
-    let _: i64 = redis::cmd("HSET")
-        .arg(&sid)
-        .arg("ref")
-        .arg("[object Object]")
-        .query(&mut c)
-        .expect("hset");
-    ws.send(r#"5:3+::{"name":"get","args":["ref"]}"#);
-    assert_eq!(ws.text().as_deref(), Some(r#"6:::3+["[object Object]"]"#));
-    ws.send(r#"5:4+::{"name":"get","args":["missing"]}"#);
-    assert_eq!(ws.text().as_deref(), Some("6:::4+[null]"));
+    assert_eq!(
+        ws.text().as_deref(),
+        Some(r#"6::/chat:2+["[object Object]"]"#)
+    );
+    // Every kind of value, byte for byte as redis@0.7.3 stored it for a 0.9.19 node.
+    let cases: &[(&str, &[u8])] = &[
+        (r#""alice""#, b"alice"),
+        (r#""héllo ✓ 😀""#, "héllo ✓ 😀".as_bytes()),
+        ("42", b"42"),
+        ("-0", b"0"),
+        ("0.30000000000000004", b"0.30000000000000004"),
+        ("1e21", b"1e+21"),
+        ("true", b"true"),
+        ("null", b"null"),
+        ("[1,[2,[null,{}]],null]", b"1,2,,[object Object],"),
+    ];
+    for (i, (json, stored)) in cases.iter().enumerate() {
+        let id = 100 + i;
+        ws.send(&format!(
+            r#"5:{id}+::{{"name":"set","args":["v{i}",{json}]}}"#
+        ));
+        assert_eq!(ws.text(), Some(format!("6:::{id}+[true]")));
+        assert_eq!(
+            hget(&mut c, &format!("v{i}")).as_deref(),
+            Some(*stored),
+            "{json}"
+        );
+    }
+    ws.send(r#"5:3+::{"name":"get","args":["v2"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6:::3+["42"]"#));
+    // What a socket.io 0.9.19 node stored reads back as the same string, including text
+    // that looks like JSON, and invalid UTF-8 decoded as node_redis decodes it.
+    for (key, raw) in [
+        ("ref", &b"[object Object]"[..]),
+        ("quoted", &br#""alice""#[..]),
+        ("bad", &b"a\xffb\xe2\x82c"[..]),
+    ] {
+        let _: i64 = redis::cmd("HSET")
+            .arg(&sid)
+            .arg(key)
+            .arg(raw)
+            .query(&mut c)
+            .expect("hset");
+    }
+    ws.send(r#"5:4+::{"name":"get","args":["ref"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6:::4+["[object Object]"]"#));
+    ws.send(r#"5:5+::{"name":"get","args":["quoted"]}"#);
+    assert_eq!(ws.text().as_deref(), Some(r#"6:::5+["\"alice\""]"#));
+    ws.send(r#"5:6+::{"name":"get","args":["bad"]}"#);
+    assert_eq!(
+        ws.text().as_deref(),
+        Some("6:::6+[\"a\u{fffd}b\u{fffd}c\"]")
+    );
+    ws.send(r#"5:7+::{"name":"get","args":["missing"]}"#);
+    assert_eq!(ws.text().as_deref(), Some("6:::7+[null]"));
     // Disconnect: the hash gets EXPIRE {client store expiration}.
     ws.send("0::");
     assert_eq!(ws.text().as_deref(), Some("0::"));
@@ -277,7 +343,7 @@ fn client_data_and_pub_sub_can_live_on_separate_redis_servers() {
             .query(&mut srv.conn())
             .expect("hget")
     };
-    assert_eq!(on(&data).as_deref(), Some(r#""v""#));
+    assert_eq!(on(&data).as_deref(), Some("v"));
     assert_eq!(on(&bus), None);
     // Both subscribers listen on the bus server, not on the data server.
     bus.wait_subscribers(2);
@@ -325,11 +391,7 @@ fn password_auth_and_lost_publishes_are_counted() {
         .stderr(Stdio::null())
         .spawn()
         .expect("redis-server");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_ready(port);
     let wrong = format!("redis://:nope@127.0.0.1:{port}/");
     let err = RedisStore::connect(&wrong)
         .err()

@@ -6,7 +6,7 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { sleep, cluster, teardown } = require('./lib');
+const { sleep, cluster, teardown, assertValuesAlike } = require('./lib');
 const { connectWs } = require('../lib/ws');
 const { connectPolling } = require('../lib/polling');
 
@@ -71,12 +71,11 @@ test('sio09 + socket.io 0.9.19: data, emits to a socket id and disconnects acros
     clients.push(s, r, sWatch, rWatch);
     assert.deepEqual(await sWatch.call('watch', []), [true]);
     assert.deepEqual(await rWatch.call('watch', []), [true]);
-    // per-client data: what the reference stores (String(value)) reads back on sio09, and
-    // a string sio09 stores reads back on the reference
+    // per-client data: both store String(value), and each reads the other's as its own
     assert.deepEqual(await r.call('set', ['nick', 'bob']), [true]);
     assert.deepEqual(await s.call('get-of', [r.sid, 'nick']), ['bob']);
     assert.deepEqual(await s.call('set', ['nick', 'alice']), [true]);
-    assert.deepEqual(await r.call('get-of', [s.sid, 'nick']), ['"alice"']);
+    assert.deepEqual(await r.call('get-of', [s.sid, 'nick']), ['alice']);
     assert.deepEqual(await s.call('set', ['n', 42]), [true]);
     assert.deepEqual(await r.call('get-of', [s.sid, 'n']), ['42']);
     // emits to a socket id on the other node, both ways
@@ -98,6 +97,19 @@ test('sio09 + socket.io 0.9.19: data, emits to a socket id and disconnects acros
     // both nodes keep serving
     assert.deepEqual(await sWatch.call('echo', ['ok']), ['ok']);
     assert.deepEqual(await rWatch.call('echo', ['ok']), ['ok']);
+  } finally {
+    await teardown(c, ...clients);
+  }
+});
+
+test('sio09 + socket.io 0.9.19: every kind of client data value is stored as the same bytes, read the same', async () => {
+  const c = await cluster(2, ['sio09', 'reference']);
+  const clients = [];
+  try {
+    const s = await connectWs(c.nodes[0]);
+    const r = await connectWs(c.nodes[1]);
+    clients.push(s, r);
+    await assertValuesAlike(c, s, r);
   } finally {
     await teardown(c, ...clients);
   }

@@ -4,6 +4,7 @@
 // client, and a round-robin HTTP/websocket proxy that alternates every request between
 // nodes (the non-sticky load balancer of issue 5).
 
+const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const http = require('node:http');
 const net = require('node:net');
@@ -65,16 +66,22 @@ class Redis {
 
   async stop() { await stopChild(this.child, 'SIGKILL'); }
 
-  // One command over a fresh connection (RESP), answer parsed simply.
-  command(...args) {
+  // One command over a fresh connection (RESP), answer parsed simply; bulk replies as
+  // UTF-8 text.
+  command(...args) { return this._command(args, false); }
+
+  // The same, with bulk replies as Buffers: the stored bytes exactly.
+  commandRaw(...args) { return this._command(args, true); }
+
+  _command(args, raw) {
     return new Promise((resolve, reject) => {
       const s = net.connect({ host: '127.0.0.1', port: this.port });
-      let buf = '';
+      let buf = Buffer.alloc(0);
       s.setTimeout(5000, () => { s.destroy(); reject(new Error('redis command timed out')); });
       s.on('error', reject);
       s.on('data', (d) => {
-        buf += d.toString('utf8');
-        const v = parseResp(buf);
+        buf = Buffer.concat([buf, d]);
+        const v = parseResp(buf, 0, raw);
         if (v !== undefined) { s.end(); resolve(v.value); }
       });
       s.write(`*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(String(a))}\r\n${a}\r\n`).join(''));
@@ -94,25 +101,27 @@ class Redis {
   }
 }
 
-function parseResp(s, i = 0) {
-  const end = s.indexOf('\r\n', i);
+// RESP from a Buffer (lengths are in bytes); bulk strings as text, or as Buffers if `raw`.
+function parseResp(b, i, raw) {
+  const end = b.indexOf('\r\n', i);
   if (end < 0) return undefined;
-  const t = s[i];
-  const line = s.slice(i + 1, end);
+  const t = String.fromCharCode(b[i]);
+  const line = b.toString('utf8', i + 1, end);
   if (t === '+' || t === '-') return { value: line, next: end + 2 };
   if (t === ':') return { value: Number(line), next: end + 2 };
   if (t === '$') {
     const n = Number(line);
     if (n < 0) return { value: null, next: end + 2 };
-    if (s.length < end + 2 + n + 2) return undefined;
-    return { value: s.slice(end + 2, end + 2 + n), next: end + 2 + n + 2 };
+    if (b.length < end + 2 + n + 2) return undefined;
+    const bytes = b.subarray(end + 2, end + 2 + n);
+    return { value: raw ? Buffer.from(bytes) : bytes.toString('utf8'), next: end + 2 + n + 2 };
   }
   if (t === '*') {
     const n = Number(line);
     const out = [];
     let j = end + 2;
     for (let k = 0; k < n; k++) {
-      const v = parseResp(s, j);
+      const v = parseResp(b, j, raw);
       if (v === undefined) return undefined;
       out.push(v.value);
       j = v.next;
@@ -242,10 +251,56 @@ async function cluster(n, kinds) {
   return { redis, nodes };
 }
 
+// One value of every kind a client can send, for comparing how nodes store client data.
+// socket.io 0.9.19's RedisStore stores `String(value)` (node_redis 0.7.3 stringifies its
+// arguments): text raw, numbers in JavaScript form, arrays joined with ',' (null elements
+// empty, nested arrays flattened), objects as '[object Object]'.
+const VALUE_KINDS = [
+  ['string', 'alice'],
+  ['empty', ''],
+  ['unicode', 'h\u00e9llo \u2713 \ud83d\ude00 \u0000 "quoted" \\ end'],
+  ['integer', 42],
+  ['negative', -7],
+  ['float', 0.1 + 0.2],
+  ['1e21', 1e21],
+  ['tiny', 1.5e-7],
+  ['beyond-2^53', 12345678901234567890],
+  ['true', true],
+  ['false', false],
+  ['null', null],
+  ['object', { x: 1, y: [2, 'z'] }],
+  ['empty-object', {}],
+  ['array', [1, 'a,b', null, true, 2.5]],
+  ['nested-array', [1, [2, [3, []]], [null, { a: 1 }], null]],
+  ['empty-array', []],
+];
+
+// `a` and `b` are sessions on two nodes (of any kinds) of cluster `c`: the same `set` of
+// every value kind on each stores the same bytes in Redis, namely `String(value)`, and
+// each node reads its own and the other's value as that string (`aReadsB: false` skips
+// `a`'s node reading `b`'s session).
+async function assertValuesAlike(c, a, b, { aReadsB = true } = {}) {
+  for (const [key, value] of VALUE_KINDS) {
+    assert.deepEqual(await a.call('set', [key, value]), [true], `set ${key} on ${a.sid}`);
+    assert.deepEqual(await b.call('set', [key, value]), [true], `set ${key} on ${b.sid}`);
+    const [rawA, rawB] = [await c.redis.commandRaw('HGET', a.sid, key), await c.redis.commandRaw('HGET', b.sid, key)];
+    const want = Buffer.from(String(value), 'utf8');
+    assert.ok(Buffer.isBuffer(rawA) && rawA.equals(want), `${key}: stored ${rawA && rawA.toString('hex')}, want ${want.toString('hex')}`);
+    assert.ok(Buffer.isBuffer(rawB) && rawB.equals(rawA), `${key}: stored ${rawB && rawB.toString('hex')} and ${rawA.toString('hex')}`);
+    const text = String(value);
+    for (const [reader, owner] of [[a, a], ...(aReadsB ? [[a, b]] : []), [b, b], [b, a]]) {
+      const got = reader === owner ? await reader.call('get', [key]) : await reader.call('get-of', [owner.sid, key]);
+      assert.deepEqual(got, [text], `${key} of ${owner.sid} read by ${reader.sid}`);
+    }
+  }
+  if (aReadsB) assert.deepEqual(await a.call('get-of', [b.sid, 'missing']), [null]);
+  assert.deepEqual(await b.call('get-of', [a.sid, 'missing']), [null]);
+}
+
 async function teardown({ redis, nodes }, ...clients) {
   for (const c of clients) { try { c.close(); } catch (e) { /* closed */ } }
   for (const n of nodes) await n.stop();
   await redis.stop();
 }
 
-module.exports = { Redis, Node, RoundRobinProxy, freePort, sleep, cluster, teardown };
+module.exports = { Redis, Node, RoundRobinProxy, freePort, sleep, cluster, teardown, VALUE_KINDS, assertValuesAlike };

@@ -305,7 +305,9 @@ impl Socket {
         (self.st.srv.clone(), self.st.id, token)
     }
 
-    /// Store `value` under `key` for this session (shared by its namespaces).
+    /// Store `value` under `key` for this session (shared by its namespaces). With a Redis
+    /// store the value is kept as 0.9.19 keeps it, JavaScript's `String(value)`, and `get`
+    /// returns that string (see [`crate::store::Store::set`]).
     pub fn set(&self, key: &str, value: Value, cb: impl FnOnce(Result<(), StoreError>) + 'static) {
         let (srv, shard, token) = self.pending(cb, done_result);
         self.st.srv.store.set(
@@ -316,7 +318,7 @@ impl Socket {
         );
     }
 
-    /// Read `key` for this session (`None` when missing).
+    /// Read `key` for this session (`None` when missing; a string with a Redis store).
     pub fn get(&self, key: &str, cb: impl FnOnce(Result<Option<Value>, StoreError>) + 'static) {
         let (srv, shard, token) = self.pending(cb, |r| match r {
             StoreResult::Get(r) => Some(r),

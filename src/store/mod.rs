@@ -48,9 +48,12 @@ pub trait Store: Send + Sync + 'static {
     fn publish(&self, msg: &redis_wire::Message, ext: &[(&str, &str)]) {
         let _ = (msg, ext);
     }
-    /// Store `value` under `key` for session `sid`.
+    /// Store `value` under `key` for session `sid`. What `get` gives back depends on the
+    /// store, as in 0.9.19: the MemoryStore keeps the value as given; the RedisStore keeps
+    /// JavaScript's `String(value)` (`{"x":1}` becomes `"[object Object]"`, `42` becomes `"42"`),
+    /// so applications serialise structured values themselves.
     fn set(&self, sid: &str, key: &str, value: Value, done: DoneCallback);
-    /// Read `key` of session `sid`.
+    /// Read `key` of session `sid` (`None` when missing; a string from the RedisStore).
     fn get(&self, sid: &str, key: &str, done: GetCallback);
     /// Whether `key` is set for session `sid`.
     fn has(&self, sid: &str, key: &str, done: HasCallback);

@@ -1,8 +1,9 @@
 //! The Redis store, first part: per-client data (`set/get/has/del`, PROTOCOL.md §5.7)
 //! in the socket.io 0.9.19 layout — one Redis hash per session, key = the bare session
 //! id, `HSET/HGET/HDEL/HEXISTS`, `EXPIRE id {client store expiration}` when the session
-//! disconnects (REDIS-STORE.md §5). Values are written as JSON text and read back as
-//! JSON, or as a plain string when a reference node stored something that is not JSON
+//! disconnects (REDIS-STORE.md §5). Values are stored as 0.9.19 stores them, JavaScript's
+//! `String(value)` (`alice`, `42`, `[object Object]`), and read back as that string, so
+//! nodes of both kinds read each other's values as their own
 //! (`redis_wire::encode_value`/`decode_value`).
 //!
 //! Redis I/O never runs on a shard thread: a command thread owns the connection and takes
@@ -175,9 +176,9 @@ fn run(conn: &mut redis::Connection, job: Job) -> Result<(), (Job, redis::RedisE
             match redis::cmd("HGET")
                 .arg(&sid)
                 .arg(&key)
-                .query::<Option<String>>(conn)
+                .query::<Option<Vec<u8>>>(conn)
             {
-                Ok(v) => done(Ok(v.map(|s| decode_value(&s)))),
+                Ok(v) => done(Ok(v.map(|b| decode_value(&b)))),
                 Err(e) => return Err((Job::Get(sid, key, done), e)),
             }
         }

@@ -1096,27 +1096,87 @@ fn id_number(v: &Value) -> Result<Option<u64>, WireError> {
     }
 }
 
-/// The text sio09 stores with `HSET sid key <text>` for a client data value: its JSON
-/// (`JSON.stringify` form), so values keep their type across nodes and restarts. A string is
-/// written as its JSON literal (`"alice"` with the quotes).
+/// The text sio09 stores with `HSET sid key <text>` for a client data value: JavaScript's
+/// `String(value)`, byte for byte what socket.io 0.9.19's RedisStore stores, since node_redis
+/// 0.7.3 (the client it ships with) turns every non-string argument into `String(arg)`. A node
+/// of either kind then reads the other's values as its own.
 ///
-/// A reference node reading such a field sees the JSON text as a plain string (it would have
-/// stored `String(value)`); applications sharing data with 0.9.19 nodes should store strings
-/// they parse themselves.
+/// Verified against redis@0.7.3 and redis-server 7.0 (HSET from Node, fields read raw with
+/// `redis-cli`): for the value `JSON.parse` gives for each text on the left, the stored bytes:
+///
+/// | value | stored |
+/// |---|---|
+/// | `"alice"`, `""`, `"héllo ✓ 😀"`, `"a\u0000b"`, `"line\r\nnext"` | the string's UTF-8, raw (no quotes, no escapes, NUL kept) |
+/// | `42`, `-7`, `0`, `-0`, `-0.0` | `42`, `-7`, `0`, `0`, `0` |
+/// | `1.5`, `0.30000000000000004`, `1e-7`, `0.000001`, `-1.5e-10`, `5e-324` | the same text |
+/// | `1e21`, `1e20`, `1.7976931348623157e308` | `1e+21`, `100000000000000000000`, `1.7976931348623157e+308` |
+/// | `123456789012345678901`, `12345678901234567890`, `9007199254740993` | `123456789012345680000`, `12345678901234567000`, `9007199254740992` (the nearest double, as JavaScript prints it) |
+/// | `true`, `false`, `null` | `true`, `false`, `null` |
+/// | `{}`, `{"x":1}` | `[object Object]` |
+/// | `[]`, `[null]`, `[[]]`, `[[],[]]` | empty, empty, empty, `,` |
+/// | `[1,2]`, `[null,1,null]`, `[true,"a,b",false]` | `1,2`, `,1,`, `true,a,b,false` (`Array.prototype.join(',')`: `null` elements are empty) |
+/// | `[1,[2,[3,[]]]]`, `[[null,[null]],{}]` | `1,2,3,`, `,,[object Object]` (nested arrays joined in place) |
+/// | `[{"a":1},2]`, `["é",1.5,1e21]` | `[object Object],2`, `é,1.5,1e+21` |
+///
+/// JavaScript values a JSON value cannot hold are out of reach here: `undefined` (stored as
+/// `undefined`), `NaN`, `±Infinity` (the reference stores `Infinity` for `1e400`; sio09's JSON
+/// parser refuses that number), escaped lone surrogates (stored as U+FFFD; sio09's parser
+/// refuses them), Dates and objects with their own `toString`. The Node module converts such
+/// values with JavaScript's own `String()` before they reach the library.
 pub fn encode_value(v: &Value) -> String {
-    json::to_js_json(v)
+    let mut out = String::new();
+    write_js_to_string(&mut out, v);
+    out
 }
 
-/// The value of a client data field read with `HGET`, written by either kind of node: text that
-/// is valid JSON is that value (sio09 wrote it with [`encode_value`]); anything else is the plain
-/// string (a reference node's `String(value)`, e.g. `"[object Object]"`, `"alice"`).
-///
-/// Ambiguity: a reference node's string that happens to be valid JSON reads as that JSON
-/// value — `"42"` (whether it stored `42` or `"42"`) reads as the number 42, `"true"` as `true`,
-/// `"null"` (also what it stores for `null`) as `null`, `" 7 "` as 7. Non-UTF-8 field bytes
-/// should be converted lossily by the caller.
-pub fn decode_value(s: &str) -> Value {
-    json::parse(s).unwrap_or_else(|_| Value::String(s.to_owned()))
+/// Appends JavaScript's `String(v)` for a JSON value (see [`encode_value`]). Arrays are walked
+/// with an explicit stack, so nesting depth costs no native stack.
+fn write_js_to_string(out: &mut String, v: &Value) {
+    let Value::Array(items) = v else {
+        write_js_scalar(out, v);
+        return;
+    };
+    // One entry per array being joined: its remaining elements, and whether none was written.
+    let mut stack = vec![(items.iter(), true)];
+    while let Some((rest, first)) = stack.last_mut() {
+        let Some(item) = rest.next() else {
+            stack.pop();
+            continue;
+        };
+        if !std::mem::replace(first, false) {
+            out.push(',');
+        }
+        match item {
+            // `join` writes null (and undefined) elements as nothing.
+            Value::Null => {}
+            Value::Array(inner) => stack.push((inner.iter(), true)),
+            other => write_js_scalar(out, other),
+        }
+    }
+}
+
+/// `String(v)` for anything but an array.
+fn write_js_scalar(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match n.as_f64() {
+            // Integers beyond 2^53 become the nearest double, as `JSON.parse` made them.
+            Some(f) => json::js_number(f, out),
+            None => out.push_str(&n.to_string()),
+        },
+        Value::String(s) => out.push_str(s),
+        Value::Object(_) => out.push_str("[object Object]"),
+        Value::Array(_) => write_js_to_string(out, v),
+    }
+}
+
+/// The value of a client data field read with `HGET`, written by a node of either kind: the
+/// stored text as a string, as 0.9.19's `get` returns it (a missing field is `null`, which the
+/// caller handles). Non-UTF-8 bytes (only a third party can store them) are replaced by U+FFFD
+/// per maximal invalid subsequence, as node_redis's UTF-8 decoding of the reply does.
+pub fn decode_value(bytes: &[u8]) -> Value {
+    Value::String(String::from_utf8_lossy(bytes).into_owned())
 }
 
 #[cfg(test)]
@@ -2062,44 +2122,110 @@ mod tests {
         assert_eq!(PacketObject::from_packet(&p), po);
     }
 
+    /// Every case of [`encode_value`]'s table: the JSON text a client sends, and the bytes
+    /// redis@0.7.3 stored for `JSON.parse` of it (read back raw with `redis-cli`).
+    const STORED_BY_0_9_19: &[(&str, &[u8])] = &[
+        (r#""alice""#, b"alice"),
+        (r#""""#, b""),
+        (
+            "\"h\u{e9}llo \u{2713} \u{1f600}\"",
+            b"h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80",
+        ),
+        (r#""a\u0000b""#, b"a\x00b"),
+        (r#""line\r\nnext""#, b"line\r\nnext"),
+        ("42", b"42"),
+        ("-7", b"-7"),
+        ("0", b"0"),
+        ("-0", b"0"),
+        ("-0.0", b"0"),
+        ("1.5", b"1.5"),
+        ("0.30000000000000004", b"0.30000000000000004"),
+        ("1e21", b"1e+21"),
+        ("1e20", b"100000000000000000000"),
+        ("123456789012345678901", b"123456789012345680000"),
+        ("12345678901234567890", b"12345678901234567000"),
+        ("9007199254740993", b"9007199254740992"),
+        ("1e-7", b"1e-7"),
+        ("0.000001", b"0.000001"),
+        ("-1.5e-10", b"-1.5e-10"),
+        ("5e-324", b"5e-324"),
+        ("1.7976931348623157e308", b"1.7976931348623157e+308"),
+        ("true", b"true"),
+        ("false", b"false"),
+        ("null", b"null"),
+        ("{}", b"[object Object]"),
+        (r#"{"x":1}"#, b"[object Object]"),
+        ("[]", b""),
+        ("[1,2]", b"1,2"),
+        ("[1,[2,[3,[]]]]", b"1,2,3,"),
+        ("[null,1,null]", b",1,"),
+        (r#"[{"a":1},2]"#, b"[object Object],2"),
+        (r#"[true,"a,b",false]"#, b"true,a,b,false"),
+        ("[[]]", b""),
+        ("[[],[]]", b","),
+        ("[null]", b""),
+        ("[\"\u{e9}\",1.5,1e21]", b"\xc3\xa9,1.5,1e+21"),
+        ("[[null,[null]],{}]", b",,[object Object]"),
+    ];
+
     #[test]
-    fn client_data_values() {
-        assert_eq!(
-            encode_value(&json!("alice-5tdyazn4")),
-            r#""alice-5tdyazn4""#
-        );
-        assert_eq!(
-            encode_value(&json!({"x":1,"a":[true,null]})),
-            r#"{"x":1,"a":[true,null]}"#
-        );
-        assert_eq!(encode_value(&json!(42)), "42");
-        assert_eq!(encode_value(&json!(0.1)), "0.1");
-        assert_eq!(encode_value(&Value::Null), "null");
-        for v in [
-            json!("alice"),
-            json!(""),
-            json!("42"),
-            json!("[object Object]"),
-            json!({"x":{"y":[1,2.5,"z"]}}),
-            json!(-7),
-            json!(false),
-            Value::Null,
-        ] {
-            assert_eq!(decode_value(&encode_value(&v)), v);
+    fn client_data_values_are_stored_as_0_9_19_stores_them() {
+        for (text, stored) in STORED_BY_0_9_19 {
+            let v = json::parse(text).expect("test JSON");
+            let got = encode_value(&v);
+            assert_eq!(got.as_bytes(), *stored, "String({text})");
+            // and reading it back gives the stored text as a string, like 0.9.19's `get`
+            assert_eq!(decode_value(got.as_bytes()), Value::String(got.clone()));
         }
-        // Values written by a reference node (`String(value)`).
-        assert_eq!(decode_value("alice-5tdyazn4"), json!("alice-5tdyazn4"));
-        assert_eq!(decode_value("[object Object]"), json!("[object Object]"));
-        assert_eq!(decode_value("blue-db0hvtlo"), json!("blue-db0hvtlo"));
-        assert_eq!(decode_value(""), json!(""));
-        assert_eq!(decode_value("1,2"), json!("1,2"));
-        // The documented ambiguity: JSON-looking strings read as JSON.
-        assert_eq!(decode_value("42"), json!(42));
-        assert_eq!(decode_value("true"), json!(true));
-        assert_eq!(decode_value("null"), Value::Null);
-        // Deep nesting is a plain string, not a crash.
-        let deep = "[".repeat(10_000);
-        assert_eq!(decode_value(&deep), Value::String(deep.clone()));
+        // Deep nesting costs no native stack.
+        let mut v = Value::Array(vec![]);
+        for _ in 0..100_000 {
+            v = Value::Array(vec![v]);
+        }
+        assert_eq!(encode_value(&v), "");
+        let mut wide = Value::Array(vec![]);
+        for i in 0..3 {
+            wide = Value::Array(vec![wide, Value::from(i)]);
+        }
+        assert_eq!(encode_value(&wide), ",0,1,2");
+        // serde_json drops deep values recursively; unwind them here instead.
+        while let Value::Array(mut items) = v {
+            v = items.pop().unwrap_or(Value::Null);
+        }
+    }
+
+    #[test]
+    fn client_data_reads_are_strings() {
+        // What a reference node stored, read as the string it is (never as JSON).
+        assert_eq!(decode_value(b"alice-5tdyazn4"), json!("alice-5tdyazn4"));
+        assert_eq!(decode_value(b"[object Object]"), json!("[object Object]"));
+        assert_eq!(decode_value(b"42"), json!("42"));
+        assert_eq!(decode_value(b"null"), json!("null"));
+        assert_eq!(decode_value(br#""alice""#), json!("\"alice\""));
+        assert_eq!(decode_value(b""), json!(""));
+        // Invalid UTF-8 as node_redis decodes it (verified: `a\xff\xfeb\xe2\x82c\xed\xa0\x80d`
+        // read with redis@0.7.3 is `a��b�c���d`).
+        assert_eq!(
+            decode_value(b"a\xff\xfeb\xe2\x82c\xed\xa0\x80d"),
+            json!("a\u{fffd}\u{fffd}b\u{fffd}c\u{fffd}\u{fffd}\u{fffd}d")
+        );
+    }
+
+    /// `String(v)` written the obvious recursive way, to check the iterative one against.
+    fn naive_js_string(v: &Value) -> String {
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|x| match x {
+                    Value::Null => String::new(),
+                    x => naive_js_string(x),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+            Value::String(s) => s.clone(),
+            Value::Object(_) => "[object Object]".to_owned(),
+            other => json::to_js_json(other),
+        }
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
@@ -2191,7 +2317,7 @@ mod tests {
             for c in Channel::ALL {
                 let _ = decode(c, &bytes, own);
             }
-            let _ = decode_value(&String::from_utf8_lossy(&bytes));
+            let _ = decode_value(&bytes);
         }
 
         #[test]
@@ -2260,8 +2386,10 @@ mod tests {
         }
 
         #[test]
-        fn client_values_round_trip(v in arb_json()) {
-            prop_assert_eq!(decode_value(&encode_value(&v)), v);
+        fn client_values_are_javascript_strings(v in arb_json()) {
+            let stored = encode_value(&v);
+            prop_assert_eq!(&stored, &naive_js_string(&v));
+            prop_assert_eq!(decode_value(stored.as_bytes()), Value::String(stored.clone()));
         }
     }
 }

@@ -5,6 +5,7 @@
 
 const { EventEmitter } = require('node:events');
 const { addon, PK, R, F_VOLATILE, STORE_OP } = require('./native');
+const { RedisStore } = require('./stores');
 
 const $emit = EventEmitter.prototype.emit;
 
@@ -174,9 +175,19 @@ class Socket extends EventEmitter {
   // ---------------------------------------------------------------- client data
 
   set(key, value, fn) {
-    const json = JSON.stringify(value);
+    const json = JSON.stringify(this._storesStrings() ? jsString(value) : value);
     this._store(STORE_OP.set, key, fn, json === undefined ? 'null' : json);
     return this;
+  }
+
+  // Whether the store keeps values as 0.9.19's RedisStore does, `String(value)` (node_redis
+  // 0.7.3 stringifies its arguments). The library converts JSON values the same way; doing
+  // it here also covers what JSON cannot carry (undefined, NaN, Dates, own toString).
+  _storesStrings() {
+    const store = this.manager.settings.store;
+    if (store instanceof RedisStore) return true;
+    if (!store || typeof store.toOption !== 'function') return false;
+    return String(store.toOption()).startsWith('redis');
   }
 
   get(key, fn) { this._store(STORE_OP.get, key, fn); return this; }
@@ -197,6 +208,18 @@ class Socket extends EventEmitter {
       m._takeStoreCallback(token);
       process.nextTick(cb, new Error(`client store: ${addon.resultStr(r)}`));
     }
+  }
+}
+
+// JavaScript's String(value), or the value as given when it has no string form (an object
+// without a prototype, which node_redis would have thrown on; the library then stores it as
+// '[object Object]').
+function jsString(value) {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch (e) {
+    return value;
   }
 }
 

@@ -286,7 +286,7 @@ class RedisStore extends Store {
 }
 
 /**
- * One client's data in Redis (0.9.19's layout: a hash named by the id, values as given):
+ * One client's data in Redis (0.9.19's layout: a hash named by the id, values String(value)):
  * through the library for a live session here, else with the store's command client.
  */
 class RedisClient extends MemoryClient {

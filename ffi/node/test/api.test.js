@@ -104,6 +104,32 @@ test('RedisStore: connection settings become the library store URL', () => {
   assert.equal(new sio.MemoryStore().toOption(), 'memory');
 });
 
+test('socket.set: with a RedisStore the library gets String(value), as node_redis 0.7.3 stored it', () => {
+  const Socket = require('../lib/socket');
+  const sent = (store, value) => {
+    const s = new Socket({ settings: { store } }, null, 'sid', 0);
+    let json = null;
+    s._store = (op, key, fn, v) => { json = v; };
+    s.set('k', value);
+    return json;
+  };
+  const redisStore = new sio.RedisStore();
+  // what redis@0.7.3 stored for these (HSET from Node, read back with redis-cli)
+  assert.equal(sent(redisStore, undefined), '"undefined"');
+  assert.equal(sent(redisStore, NaN), '"NaN"');
+  assert.equal(sent(redisStore, -Infinity), '"-Infinity"');
+  assert.equal(sent(redisStore, new Date(0)), JSON.stringify(String(new Date(0))));
+  assert.equal(sent(redisStore, { toString() { return 'mine'; } }), '"mine"');
+  assert.equal(sent(redisStore, Buffer.from('h\u00e9llo')), '"h\u00e9llo"');
+  assert.equal(sent(redisStore, [1, [2, null], { a: 1 }]), '"1,2,,[object Object]"');
+  assert.equal(sent(redisStore, 'alice'), '"alice"');
+  // no string form: handed over as JSON (the library stores '[object Object]')
+  assert.equal(sent(redisStore, Object.create(null)), '{}');
+  // a MemoryStore keeps values as given
+  assert.equal(sent(new sio.MemoryStore(), { a: [1] }), '{"a":[1]}');
+  assert.equal(sent(new sio.MemoryStore(), 42), '42');
+});
+
 test('parser: encode/decode packets and payloads like 0.9', () => {
   const p = sio.parser;
   assert.equal(p.encodePacket({ type: 'event', name: 'a', args: [1], endpoint: '/c', id: 3, ack: 'data' }), '5:3+:/c:{"name":"a","args":[1]}');
