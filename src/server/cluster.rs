@@ -57,6 +57,8 @@ pub(crate) enum Relay {
 pub(crate) struct ClusterView {
     pub remote: FxHashMap<Sid, RemoteSession>,
     pub relays: FxHashMap<Sid, Relay>,
+    /// Room membership of other nodes' sessions (see [`super::cluster_rooms`]).
+    pub rooms: super::rooms::RemoteRooms,
     inserts: u64,
 }
 
@@ -251,6 +253,7 @@ impl ShardState {
                 .unwrap_or_default();
             data.shift_remove("issued");
             self.cluster.borrow_mut().remote.remove(&sid);
+            self.forget_remote_rooms(&sid);
             let s = crate::session::Session::new(data, issued);
             self.sessions.borrow_mut().insert(sid, Box::new(s));
             return self.open(sid, outlet);
@@ -535,9 +538,16 @@ impl ShardState {
                     self.heartbeat_received(&sid);
                 }
             }
-            Message::DisconnectForce { .. } | Message::Disconnect { .. } => {
+            Message::DisconnectForce { .. } => {
                 if local {
                     self.force_disconnect(&sid);
+                }
+            }
+            Message::Disconnect { .. } => {
+                if local {
+                    self.force_disconnect(&sid);
+                } else {
+                    self.forget_remote_rooms(&sid);
                 }
             }
             Message::DisconnectRemote { reason, .. } => {
@@ -556,6 +566,7 @@ impl ShardState {
                     view.remote.remove(&sid);
                     view.relays.remove(&sid)
                 };
+                self.forget_remote_rooms(&sid);
                 match relay {
                     Some(Relay::Poll(p)) => p.end(),
                     Some(Relay::Stream(w)) => {
@@ -564,7 +575,9 @@ impl ShardState {
                     None => {}
                 }
             }
-            Message::Join { .. } | Message::Leave { .. } | Message::Dispatch { .. } => {}
+            Message::Join { room, .. } => self.on_cluster_room(sid, &room, true, local),
+            Message::Leave { room, .. } => self.on_cluster_room(sid, &room, false, local),
+            Message::Dispatch { .. } => {}
         }
     }
 
