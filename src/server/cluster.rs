@@ -584,11 +584,19 @@ impl ShardState {
     /// Server-side disconnect of `sid` on namespace `nsp` from this shard, where the
     /// session is not local: ask its owner (`disconnect-remote [sid]`, the 0.9 form).
     pub(crate) fn disconnect_elsewhere(&self, sid: &Sid) {
-        if self.srv.node.is_some() && self.cluster.borrow().remote.contains_key(sid) {
+        if self.srv.node.is_none() {
+            return;
+        }
+        let known = self.cluster.borrow().remote.contains_key(sid);
+        let in_rooms = !self.cluster.borrow().rooms.rooms_of(sid).is_empty();
+        if known || in_rooms {
             self.publish_sid(Message::DisconnectRemote {
                 sid: sid.as_str().to_owned(),
                 reason: None,
             });
         }
+        // As 0.9.19's issuing node: the session leaves its rooms here at once (a 0.9.19
+        // owner publishes nothing more; an sio09 owner's own `disconnect-remote` follows).
+        self.forget_remote_rooms(sid);
     }
 }

@@ -655,6 +655,36 @@ impl EmbedHandle {
         v
     }
 
+    /// Server-side disconnect of session `sid` on namespace `nsp` wherever it lives (0.9's
+    /// `io.sockets.socket(id).disconnect()`, see [`Socket::disconnect`]): a shard of this
+    /// node or, with a shared store, another node of the cluster (`disconnect-remote`).
+    /// A session of this node that did not join `nsp` is left alone. False when `sid`
+    /// is not a session id or the namespace is unknown.
+    pub fn disconnect_sid(&self, nsp: usize, sid: &str) -> bool {
+        let (Some(sid), true) = (Sid::parse(sid), self.namespace_name(nsp).is_some()) else {
+            return false;
+        };
+        let owner = sid.owner(self.inner.shard_count());
+        self.send(
+            owner,
+            Remote::Run(Box::new(move |st| {
+                if st.has_session(&sid) {
+                    // A session of this node: only a socket that joined the namespace.
+                    if let Some(s) = st.joined_socket(sid, nsp) {
+                        s.disconnect();
+                    }
+                } else {
+                    Socket {
+                        st: st.clone(),
+                        sid,
+                        nsp,
+                    }
+                    .disconnect();
+                }
+            })),
+        )
+    }
+
     /// `join` (`true`) or `leave` of room `room` of namespace `nsp` for session `sid`,
     /// wherever it lives: a shard of this node or, with a shared store, another node of
     /// the cluster, which applies it (0.9's `io.sockets.socket(id).join(room)`). False
