@@ -114,8 +114,9 @@
  room key in 0.9's format (`""` main namespace, `"/chat"`, `"/chat/room"`), `id` =
  `SIO_ROOM_JOIN`, `SIO_ROOM_LEAVE` or `SIO_ROOM_GONE` (a session of another node is
  gone: it left every room, `name` empty), `socket` 0, `nsp` `SIO_NSP_GLOBAL`. Changes
- the host made itself (`sio_join`, `sio_join_sid`, ...) are not reported. 12 is kept
- for the Python proposal `SIO_EV_REQUEST`.
+ the host made itself (`sio_join`, `sio_join_sid`, ...) are not reported, but a
+ session of another node the host disconnected (`sio_disconnect_sid`) is `GONE`. 12 is
+ kept for the Python proposal `SIO_EV_REQUEST`.
  */
 #define SIO_EV_ROOM 13
 
@@ -949,6 +950,20 @@ sio_result sio_leave_sid(struct sio_server *srv,
                          uint32_t nsp,
                          const char *sid,
                          const char *room);
+
+/*
+ Server-side disconnect of session `sid` (NUL-terminated id string) on namespace `nsp`,
+ wherever it lives (0.9's `io.sockets.socket(id).disconnect()`): a socket of this
+ server (as `sio_disconnect`) or, with a Redis store, a session of another node
+ (`disconnect-remote`; its rooms are forgotten here at once, reported as
+ `SIO_EV_ROOM` `SIO_ROOM_GONE` when room events are on). ANY THREAD. Errors:
+ `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id), `SIO_E_STATE`,
+ `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` NUL-terminated.
+ */
+SIO_DECL sio_result sio_disconnect_sid(struct sio_server *srv, uint32_t nsp, const char *sid);
 
 /*
  Every room with its members (0.9's `io.rooms`), on every shard and, with a Redis

@@ -46,8 +46,9 @@ pub const SIO_EV_HANDBACK: u32 = 11;
 /// room key in 0.9's format (`""` main namespace, `"/chat"`, `"/chat/room"`), `id` =
 /// `SIO_ROOM_JOIN`, `SIO_ROOM_LEAVE` or `SIO_ROOM_GONE` (a session of another node is
 /// gone: it left every room, `name` empty), `socket` 0, `nsp` `SIO_NSP_GLOBAL`. Changes
-/// the host made itself (`sio_join`, `sio_join_sid`, ...) are not reported. 12 is kept
-/// for the Python proposal `SIO_EV_REQUEST`.
+/// the host made itself (`sio_join`, `sio_join_sid`, ...) are not reported, but a
+/// session of another node the host disconnected (`sio_disconnect_sid`) is `GONE`. 12 is
+/// kept for the Python proposal `SIO_EV_REQUEST`.
 pub const SIO_EV_ROOM: u32 = 13;
 /// `SIO_EV_ROOM` `id`: the session left the room.
 pub const SIO_ROOM_LEAVE: u64 = 0;

@@ -352,6 +352,42 @@ pub unsafe extern "C" fn sio_leave_sid(
     ffi_boundary!({ unsafe { room_sid(srv, nsp, sid, room, false) } })
 }
 
+/// Server-side disconnect of session `sid` (NUL-terminated id string) on namespace `nsp`,
+/// wherever it lives (0.9's `io.sockets.socket(id).disconnect()`): a socket of this
+/// server (as `sio_disconnect`) or, with a Redis store, a session of another node
+/// (`disconnect-remote`; its rooms are forgotten here at once, reported as
+/// `SIO_EV_ROOM` `SIO_ROOM_GONE` when room events are on). ANY THREAD. Errors:
+/// `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id), `SIO_E_STATE`,
+/// `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn sio_disconnect_sid(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let (s, sid) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, cstr(sid)?))
+        })());
+        let r = tri!(s.running());
+        if r.embed.namespace_name(nsp as usize).is_none() {
+            return SIO_E_NOT_FOUND;
+        }
+        if sio09_core::sid::Sid::parse(sid).is_none() {
+            return SIO_E_INVALID_PARAM;
+        }
+        if r.embed.disconnect_sid(nsp as usize, sid) {
+            SIO_OK
+        } else {
+            SIO_E_STOPPED
+        }
+    })
+}
+
 /// Every room with its members (0.9's `io.rooms`), on every shard and, with a Redis
 /// store, on every node of the cluster: a NUL-terminated JSON object `{room key: [session
 /// ids, sorted]}` (keys in 0.9's format: `""` the main namespace, `"/chat"` a namespace,
