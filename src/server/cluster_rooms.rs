@@ -2,8 +2,8 @@
 //! `io.rooms` / `io.roomClients` from every node's `join` / `leave` messages.
 //!
 //! Each shard keeps, for the sessions it would own (by [`Sid::owner`]) but that live on
-//! another node, the rooms those nodes said they are in ([`super::rooms::RemoteRooms`]); membership
-//! queries ([`ShardState::room_members`], [`EmbedHandle::rooms`],
+//! another node, the rooms those nodes said they are in ([`super::rooms::RemoteRooms`]);
+//! membership queries ([`ShardState::cluster_room_members`], [`EmbedHandle::rooms`],
 //! [`EmbedHandle::room_clients`]) read it next to the local room index. A `join` /
 //! `leave` for a session of this node is applied to the local index as if the app had
 //! called it (0.9's `io.sockets.socket(id).join(room)` on another node), without being
