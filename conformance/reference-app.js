@@ -285,6 +285,23 @@ function install(nsp, name) {
       });
     });
 
+    // Membership cluster-wide: ids of the room (the namespace for none or ''), sorted.
+    socket.on('clients', (room, ack) => {
+      const ids = nsp.clients(room === null || room === undefined || room === '' ? undefined : room)
+        .map((s) => s.id).sort();
+      if (typeof ack === 'function') ack(ids);
+    });
+
+    socket.on('join-of', (id, room, ack) => {
+      nsp.socket(id).join(room);
+      if (typeof ack === 'function') ack(true);
+    });
+
+    socket.on('leave-of', (id, room, ack) => {
+      nsp.socket(id).leave(room);
+      if (typeof ack === 'function') ack(true);
+    });
+
     socket.on('watch', (ack) => {
       socket.join('monitor');
       if (typeof ack === 'function') ack(true);

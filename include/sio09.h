@@ -107,6 +107,35 @@
 #define SIO_EV_HANDBACK 11
 
 /*
+ Room membership changed by the cluster (RedisStore; only after
+ `sio_server_set_room_events(srv, 1)`): another node's session joined or left a room,
+ or another node's app joined / left a room for a session of this server
+ (`io.sockets.socket(id).join(room)` there, applied here). `sid` = session id, `name` =
+ room key in 0.9's format (`""` main namespace, `"/chat"`, `"/chat/room"`), `id` =
+ `SIO_ROOM_JOIN`, `SIO_ROOM_LEAVE` or `SIO_ROOM_GONE` (a session of another node is
+ gone: it left every room, `name` empty), `socket` 0, `nsp` `SIO_NSP_GLOBAL`. Changes
+ the host made itself (`sio_join`, `sio_join_sid`, ...) are not reported, but a
+ session of another node the host disconnected (`sio_disconnect_sid`) is `GONE`. 12 is
+ kept for the Python proposal `SIO_EV_REQUEST`.
+ */
+#define SIO_EV_ROOM 13
+
+/*
+ `SIO_EV_ROOM` `id`: the session left the room.
+ */
+#define SIO_ROOM_LEAVE 0
+
+/*
+ `SIO_EV_ROOM` `id`: the session joined the room.
+ */
+#define SIO_ROOM_JOIN 1
+
+/*
+ `SIO_EV_ROOM` `id`: the session (of another node) is gone and left every room.
+ */
+#define SIO_ROOM_GONE 2
+
+/*
  `nsp` of a global (handshake) authorization request.
  */
 #define SIO_NSP_GLOBAL 4294967295
@@ -780,18 +809,6 @@ sio_result sio_emit_to_sid_with_ack(struct sio_server *srv,
                                     uint64_t token);
 
 /*
- Disconnect session `sid` from namespace `nsp` (the whole session for the main
- namespace), wherever it lives: on another node of a cluster the owner closes the
- client's transport (0.9.19 owners only forget the session). Nothing happens when no
- such session exists. ANY THREAD. Errors: `SIO_E_NOT_FOUND` (namespace),
- `SIO_E_INVALID_PARAM`, `SIO_E_STATE`, `SIO_E_STOPPED`.
-
- # Safety
- `srv` from `sio_server_new`; `sid` NUL-terminated.
- */
-SIO_DECL sio_result sio_disconnect_sid(struct sio_server *srv, uint32_t nsp, const char *sid);
-
-/*
  Per-client data of session `sid` by id (`socket.set/get/has/del` on 0.9's
  `io.sockets.socket(id)`), wherever the session lives (the store is shared in a
  cluster): `op` `SIO_CLIENT_SET` (`value_json`, `len` bytes: one JSON value),
@@ -970,6 +987,91 @@ sio_result sio_sessions(struct sio_server *srv,
                         char *buf,
                         size_t len,
                         size_t *out_n);
+
+/*
+ Join room `room` (NUL-terminated) of namespace `nsp` for session `sid`
+ (NUL-terminated id string), wherever the session lives: on this server, or with a
+ Redis store on another node of the cluster, which applies it (0.9's
+ `io.sockets.socket(id).join(room)`). Not reported back as `SIO_EV_ROOM`. ANY THREAD.
+ Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id),
+ `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` and `room` NUL-terminated.
+ */
+SIO_DECL
+sio_result sio_join_sid(struct sio_server *srv,
+                        uint32_t nsp,
+                        const char *sid,
+                        const char *room);
+
+/*
+ Leave room `room` of namespace `nsp` for session `sid`, wherever it lives (as
+ `sio_join_sid`). ANY THREAD. Errors as `sio_join_sid`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` and `room` NUL-terminated.
+ */
+SIO_DECL
+sio_result sio_leave_sid(struct sio_server *srv,
+                         uint32_t nsp,
+                         const char *sid,
+                         const char *room);
+
+/*
+ Server-side disconnect of session `sid` (NUL-terminated id string) on namespace `nsp`,
+ wherever it lives (0.9's `io.sockets.socket(id).disconnect()`): a socket of this
+ server (as `sio_disconnect`) or, with a Redis store, a session of another node
+ (`disconnect-remote`; its rooms are forgotten here at once, reported as
+ `SIO_EV_ROOM` `SIO_ROOM_GONE` when room events are on). ANY THREAD. Errors:
+ `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id), `SIO_E_STATE`,
+ `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` NUL-terminated.
+ */
+SIO_DECL sio_result sio_disconnect_sid(struct sio_server *srv, uint32_t nsp, const char *sid);
+
+/*
+ Every room with its members (0.9's `io.rooms`), on every shard and, with a Redis
+ store, on every node of the cluster: a NUL-terminated JSON object `{room key: [session
+ ids, sorted]}` (keys in 0.9's format: `""` the main namespace, `"/chat"` a namespace,
+ `"/chat/room"` a room joined in it) into `buf` (`len` bytes, caller-owned); `*out_n`
+ as `sio_clients`. Blocks briefly while the shards answer. Host thread. Errors:
+ `SIO_E_BUFFER_TOO_SMALL`, `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `buf` writable for `len`; `out_n` valid.
+ */
+SIO_DECL sio_result sio_rooms(struct sio_server *srv, char *buf, size_t len, size_t *out_n);
+
+/*
+ The rooms session `sid` (NUL-terminated) is in, cluster-wide (0.9's
+ `io.roomClients[id]`): a NUL-terminated JSON object `{room key: true}` (`{}` for an
+ unknown session) into `buf`; `*out_n` as `sio_clients`. Blocks briefly while the
+ session's shard answers. Host thread. Errors: `SIO_E_INVALID_PARAM` (bad id),
+ `SIO_E_BUFFER_TOO_SMALL`, `SIO_E_STATE`, `SIO_E_STOPPED`.
+
+ # Safety
+ `srv` from `sio_server_new`; `sid` NUL-terminated; `buf` writable for `len`; `out_n`
+ valid.
+ */
+SIO_DECL
+sio_result sio_room_clients(struct sio_server *srv,
+                            const char *sid,
+                            char *buf,
+                            size_t len,
+                            size_t *out_n);
+
+/*
+ Queue `SIO_EV_ROOM` events (`enabled` non-zero) for the room membership changes the
+ cluster makes, for a host that mirrors 0.9's `io.rooms` / `io.roomClients` itself;
+ off by default. Any phase, ANY THREAD. Errors: `SIO_E_INVALID_PARAM`.
+
+ # Safety
+ `srv` from `sio_server_new`.
+ */
+SIO_DECL sio_result sio_server_set_room_events(struct sio_server *srv, uint32_t enabled);
 
 /*
  `socket.set(key, value)`: store `value_json` (`len` bytes, one JSON value) under

@@ -39,6 +39,23 @@ pub const SIO_EV_STOPPED: u32 = 10;
 /// `sio_server_dispatch` call that returns the event; an event never drained is closed
 /// by `sio_server_free`.
 pub const SIO_EV_HANDBACK: u32 = 11;
+/// Room membership changed by the cluster (RedisStore; only after
+/// `sio_server_set_room_events(srv, 1)`): another node's session joined or left a room,
+/// or another node's app joined / left a room for a session of this server
+/// (`io.sockets.socket(id).join(room)` there, applied here). `sid` = session id, `name` =
+/// room key in 0.9's format (`""` main namespace, `"/chat"`, `"/chat/room"`), `id` =
+/// `SIO_ROOM_JOIN`, `SIO_ROOM_LEAVE` or `SIO_ROOM_GONE` (a session of another node is
+/// gone: it left every room, `name` empty), `socket` 0, `nsp` `SIO_NSP_GLOBAL`. Changes
+/// the host made itself (`sio_join`, `sio_join_sid`, ...) are not reported, but a
+/// session of another node the host disconnected (`sio_disconnect_sid`) is `GONE`. 12 is
+/// kept for the Python proposal `SIO_EV_REQUEST`.
+pub const SIO_EV_ROOM: u32 = 13;
+/// `SIO_EV_ROOM` `id`: the session left the room.
+pub const SIO_ROOM_LEAVE: u64 = 0;
+/// `SIO_EV_ROOM` `id`: the session joined the room.
+pub const SIO_ROOM_JOIN: u64 = 1;
+/// `SIO_EV_ROOM` `id`: the session (of another node) is gone and left every room.
+pub const SIO_ROOM_GONE: u64 = 2;
 /// `nsp` of a global (handshake) authorization request.
 pub const SIO_NSP_GLOBAL: u32 = 0xFFFF_FFFF;
 

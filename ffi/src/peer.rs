@@ -1,7 +1,7 @@
 //! Sessions addressed by id, wherever they live (0.9's `io.sockets.socket(id)` for a socket
 //! the host has no socket id for: on another shard, or on another node of a Redis
-//! cluster): emit with an ack, disconnect, per-client data. Plain emits by id are
-//! `sio_emit_to_sid` (rooms.rs).
+//! cluster): emit with an ack, per-client data. Plain emits, joins, leaves and
+//! disconnects by id are in rooms.rs (`sio_emit_to_sid`, `sio_join_sid`, …).
 
 use crate::boundary::*;
 use crate::commands::{json_array, json_value};
@@ -94,38 +94,6 @@ pub unsafe extern "C" fn sio_emit_to_sid_with_ack(
             }
         });
         if ok {
-            SIO_OK
-        } else {
-            SIO_E_INVALID_PARAM
-        }
-    })
-}
-
-/// Disconnect session `sid` from namespace `nsp` (the whole session for the main
-/// namespace), wherever it lives: on another node of a cluster the owner closes the
-/// client's transport (0.9.19 owners only forget the session). Nothing happens when no
-/// such session exists. ANY THREAD. Errors: `SIO_E_NOT_FOUND` (namespace),
-/// `SIO_E_INVALID_PARAM`, `SIO_E_STATE`, `SIO_E_STOPPED`.
-///
-/// # Safety
-/// `srv` from `sio_server_new`; `sid` NUL-terminated.
-#[no_mangle]
-pub unsafe extern "C" fn sio_disconnect_sid(
-    srv: *mut sio_server,
-    nsp: u32,
-    sid: *const c_char,
-) -> sio_result {
-    ffi_boundary!({
-        // SAFETY: caller's contract.
-        let s = tri!(unsafe { server(srv) });
-        let sid = tri!(target(s, sid));
-        let r = tri!(s.running());
-        if r.embed.namespace_name(nsp as usize).is_none() {
-            return SIO_E_NOT_FOUND;
-        }
-        if r.embed
-            .with_peer(&sid, nsp as usize, |sock| sock.disconnect())
-        {
             SIO_OK
         } else {
             SIO_E_INVALID_PARAM

@@ -283,3 +283,194 @@ pub unsafe extern "C" fn sio_sessions(
         unsafe { write_text(&json, buf, len, out_n) }
     })
 }
+
+/// `io.sockets.socket(sid).join(room)` / `.leave(room)` for session `sid` wherever it
+/// lives: a socket of this server (the same as `sio_join` on its socket id) or, with a
+/// Redis store, a session of another node of the cluster (the change is published and
+/// that node applies it; this server's `sio_clients` / `sio_rooms` show it at once).
+///
+/// # Safety
+/// As `sio_join_sid`.
+unsafe fn room_sid(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+    room: *const c_char,
+    join: bool,
+) -> sio_result {
+    // SAFETY: the callers' contract.
+    let (s, sid, room) = tri!((|| unsafe {
+        Ok::<_, sio_result>((server(srv)?, cstr(sid)?, cstr(room)?))
+    })());
+    let r = tri!(s.running());
+    if r.embed.namespace_name(nsp as usize).is_none() {
+        return SIO_E_NOT_FOUND;
+    }
+    if sio09_core::sid::Sid::parse(sid).is_none() {
+        return SIO_E_INVALID_PARAM;
+    }
+    if r.embed.room_op(nsp as usize, sid, room, join) {
+        SIO_OK
+    } else {
+        SIO_E_STOPPED
+    }
+}
+
+/// Join room `room` (NUL-terminated) of namespace `nsp` for session `sid`
+/// (NUL-terminated id string), wherever the session lives: on this server, or with a
+/// Redis store on another node of the cluster, which applies it (0.9's
+/// `io.sockets.socket(id).join(room)`). Not reported back as `SIO_EV_ROOM`. ANY THREAD.
+/// Errors: `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id),
+/// `SIO_E_STATE`, `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` and `room` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn sio_join_sid(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+    room: *const c_char,
+) -> sio_result {
+    // SAFETY: caller's contract.
+    ffi_boundary!({ unsafe { room_sid(srv, nsp, sid, room, true) } })
+}
+
+/// Leave room `room` of namespace `nsp` for session `sid`, wherever it lives (as
+/// `sio_join_sid`). ANY THREAD. Errors as `sio_join_sid`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` and `room` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn sio_leave_sid(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+    room: *const c_char,
+) -> sio_result {
+    // SAFETY: caller's contract.
+    ffi_boundary!({ unsafe { room_sid(srv, nsp, sid, room, false) } })
+}
+
+/// Server-side disconnect of session `sid` (NUL-terminated id string) on namespace `nsp`,
+/// wherever it lives (0.9's `io.sockets.socket(id).disconnect()`): a socket of this
+/// server (as `sio_disconnect`) or, with a Redis store, a session of another node
+/// (`disconnect-remote`; its rooms are forgotten here at once, reported as
+/// `SIO_EV_ROOM` `SIO_ROOM_GONE` when room events are on). ANY THREAD. Errors:
+/// `SIO_E_NOT_FOUND` (namespace), `SIO_E_INVALID_PARAM` (bad id), `SIO_E_STATE`,
+/// `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn sio_disconnect_sid(
+    srv: *mut sio_server,
+    nsp: u32,
+    sid: *const c_char,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let (s, sid) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, cstr(sid)?))
+        })());
+        let r = tri!(s.running());
+        if r.embed.namespace_name(nsp as usize).is_none() {
+            return SIO_E_NOT_FOUND;
+        }
+        if sio09_core::sid::Sid::parse(sid).is_none() {
+            return SIO_E_INVALID_PARAM;
+        }
+        if r.embed.disconnect_sid(nsp as usize, sid) {
+            SIO_OK
+        } else {
+            SIO_E_STOPPED
+        }
+    })
+}
+
+/// Every room with its members (0.9's `io.rooms`), on every shard and, with a Redis
+/// store, on every node of the cluster: a NUL-terminated JSON object `{room key: [session
+/// ids, sorted]}` (keys in 0.9's format: `""` the main namespace, `"/chat"` a namespace,
+/// `"/chat/room"` a room joined in it) into `buf` (`len` bytes, caller-owned); `*out_n`
+/// as `sio_clients`. Blocks briefly while the shards answer. Host thread. Errors:
+/// `SIO_E_BUFFER_TOO_SMALL`, `SIO_E_STATE`, `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `buf` writable for `len`; `out_n` valid.
+#[no_mangle]
+pub unsafe extern "C" fn sio_rooms(
+    srv: *mut sio_server,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_n);
+        // SAFETY: caller's contract.
+        let s = tri!(unsafe { server(srv) });
+        let r = tri!(s.running());
+        let json = serde_json::to_string(&r.embed.rooms()).unwrap_or_else(|_| "{}".to_owned());
+        // SAFETY: caller's contract.
+        unsafe { write_text(&json, buf, len, out_n) }
+    })
+}
+
+/// The rooms session `sid` (NUL-terminated) is in, cluster-wide (0.9's
+/// `io.roomClients[id]`): a NUL-terminated JSON object `{room key: true}` (`{}` for an
+/// unknown session) into `buf`; `*out_n` as `sio_clients`. Blocks briefly while the
+/// session's shard answers. Host thread. Errors: `SIO_E_INVALID_PARAM` (bad id),
+/// `SIO_E_BUFFER_TOO_SMALL`, `SIO_E_STATE`, `SIO_E_STOPPED`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`; `sid` NUL-terminated; `buf` writable for `len`; `out_n`
+/// valid.
+#[no_mangle]
+pub unsafe extern "C" fn sio_room_clients(
+    srv: *mut sio_server,
+    sid: *const c_char,
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> sio_result {
+    ffi_boundary!({
+        non_null!(out_n);
+        // SAFETY: caller's contract.
+        let (s, sid) = tri!((|| unsafe {
+            Ok::<_, sio_result>((server(srv)?, cstr(sid)?))
+        })());
+        if sio09_core::sid::Sid::parse(sid).is_none() {
+            return SIO_E_INVALID_PARAM;
+        }
+        let r = tri!(s.running());
+        let map: serde_json::Map<String, serde_json::Value> = r
+            .embed
+            .room_clients(sid)
+            .into_iter()
+            .map(|k| (k, serde_json::Value::Bool(true)))
+            .collect();
+        let json = serde_json::Value::Object(map).to_string();
+        // SAFETY: caller's contract.
+        unsafe { write_text(&json, buf, len, out_n) }
+    })
+}
+
+/// Queue `SIO_EV_ROOM` events (`enabled` non-zero) for the room membership changes the
+/// cluster makes, for a host that mirrors 0.9's `io.rooms` / `io.roomClients` itself;
+/// off by default. Any phase, ANY THREAD. Errors: `SIO_E_INVALID_PARAM`.
+///
+/// # Safety
+/// `srv` from `sio_server_new`.
+#[no_mangle]
+pub unsafe extern "C" fn sio_server_set_room_events(
+    srv: *mut sio_server,
+    enabled: u32,
+) -> sio_result {
+    ffi_boundary!({
+        // SAFETY: caller's contract.
+        let s = tri!(unsafe { server(srv) });
+        s.shared
+            .room_events
+            .store(enabled != 0, std::sync::atomic::Ordering::Relaxed);
+        SIO_OK
+    })
+}

@@ -27,6 +27,8 @@ pub(crate) struct Shared {
     pub auth: Mutex<HashMap<u64, AuthReply>>,
     /// Next authorization request id.
     pub next_auth: AtomicU64,
+    /// `SIO_EV_ROOM` events are queued (`sio_server_set_room_events`).
+    pub room_events: AtomicBool,
 }
 
 impl Shared {
@@ -83,6 +85,7 @@ impl sio_server {
             ids: Mutex::new(Registry::default()),
             auth: Mutex::new(HashMap::new()),
             next_auth: AtomicU64::new(1),
+            room_events: AtomicBool::new(false),
         });
         let mut server = Server::new();
         crate::handlers::install(server.sockets(), 0, shared.clone());
@@ -100,6 +103,28 @@ impl sio_server {
                 name: peer.to_string(),
                 data: bytes,
                 fd: Some(fd),
+                ..Default::default()
+            });
+        }));
+        // Membership changes made by other nodes become SIO_EV_ROOM events, when asked.
+        let room_shared = shared.clone();
+        server.on_cluster_rooms(Arc::new(move |change| {
+            if !room_shared.room_events.load(Ordering::Relaxed) {
+                return;
+            }
+            use crate::event::{SIO_ROOM_GONE, SIO_ROOM_JOIN, SIO_ROOM_LEAVE};
+            use sio09_core::server::RoomChange;
+            let (sid, key, op) = match change {
+                RoomChange::Join { sid, key, .. } => (sid, key, SIO_ROOM_JOIN),
+                RoomChange::Leave { sid, key, .. } => (sid, key, SIO_ROOM_LEAVE),
+                RoomChange::Gone { sid } => (sid, "", SIO_ROOM_GONE),
+            };
+            room_shared.push(OwnedEvent {
+                kind: crate::event::SIO_EV_ROOM,
+                nsp: crate::event::SIO_NSP_GLOBAL,
+                id: op,
+                sid: sid.to_owned(),
+                name: key.to_owned(),
                 ..Default::default()
             });
         }));

@@ -228,6 +228,30 @@ fn install_handlers(nsp: &mut crate::server::Namespace) {
             }
         }
     });
+    nsp.on("clients", |s, args, ack| {
+        let room = room_name(args.get(0));
+        s.clients(&room, move |ids| {
+            if let Some(a) = ack {
+                a.send(&[Value::from(ids)]);
+            }
+        });
+    });
+    for (name, join) in [("join-of", true), ("leave-of", false)] {
+        nsp.on(name, move |s, args, ack| {
+            let room = room_name(args.get(1));
+            let peer = args.str(0).and_then(|id| s.peer(id));
+            if let Some(p) = &peer {
+                if join {
+                    p.join(&room);
+                } else {
+                    p.leave(&room);
+                }
+            }
+            if let Some(a) = ack {
+                a.send(&[Value::Bool(peer.is_some())]);
+            }
+        });
+    }
     nsp.on("watch", |s, _, ack| {
         s.join("monitor");
         if let Some(a) = ack {

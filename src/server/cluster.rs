@@ -57,6 +57,8 @@ pub(crate) enum Relay {
 pub(crate) struct ClusterView {
     pub remote: FxHashMap<Sid, RemoteSession>,
     pub relays: FxHashMap<Sid, Relay>,
+    /// Room membership of other nodes' sessions (see [`super::cluster_rooms`]).
+    pub rooms: super::rooms::RemoteRooms,
     inserts: u64,
 }
 
@@ -268,6 +270,7 @@ impl ShardState {
                 .unwrap_or_default();
             data.shift_remove("issued");
             self.cluster.borrow_mut().remote.remove(&sid);
+            self.forget_remote_rooms(&sid);
             let s = crate::session::Session::new(data, issued);
             self.sessions.borrow_mut().insert(sid, Box::new(s));
             return self.open(sid, outlet);
@@ -552,9 +555,16 @@ impl ShardState {
                     self.heartbeat_received(&sid);
                 }
             }
-            Message::DisconnectForce { .. } | Message::Disconnect { .. } => {
+            Message::DisconnectForce { .. } => {
                 if local {
                     self.force_disconnect(&sid);
+                }
+            }
+            Message::Disconnect { .. } => {
+                if local {
+                    self.force_disconnect(&sid);
+                } else {
+                    self.forget_remote_rooms(&sid);
                 }
             }
             Message::DisconnectRemote { reason, .. } => {
@@ -573,6 +583,7 @@ impl ShardState {
                     view.remote.remove(&sid);
                     view.relays.remove(&sid)
                 };
+                self.forget_remote_rooms(&sid);
                 match relay {
                     Some(Relay::Poll(p)) => p.end(),
                     Some(Relay::Stream(w)) => {
@@ -586,21 +597,28 @@ impl ShardState {
                     self.on_ack_request(sid, msg, from);
                 }
             }
-            Message::Join { .. }
-            | Message::Leave { .. }
-            | Message::Dispatch { .. }
-            | Message::AckReply { .. } => {}
+            Message::Join { room, .. } => self.on_cluster_room(sid, &room, true, local),
+            Message::Leave { room, .. } => self.on_cluster_room(sid, &room, false, local),
+            Message::Dispatch { .. } | Message::AckReply { .. } => {}
         }
     }
 
     /// Server-side disconnect of `sid` on namespace `nsp` from this shard, where the
     /// session is not local: ask its owner (`disconnect-remote [sid]`, the 0.9 form).
     pub(crate) fn disconnect_elsewhere(&self, sid: &Sid) {
-        if self.srv.node.is_some() && self.cluster.borrow().remote.contains_key(sid) {
+        if self.srv.node.is_none() {
+            return;
+        }
+        let known = self.cluster.borrow().remote.contains_key(sid);
+        let in_rooms = !self.cluster.borrow().rooms.rooms_of(sid).is_empty();
+        if known || in_rooms {
             self.publish_sid(Message::DisconnectRemote {
                 sid: sid.as_str().to_owned(),
                 reason: None,
             });
         }
+        // As 0.9.19's issuing node: the session leaves its rooms here at once (a 0.9.19
+        // owner publishes nothing more; an sio09 owner's own `disconnect-remote` follows).
+        self.forget_remote_rooms(sid);
     }
 }

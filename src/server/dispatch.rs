@@ -134,11 +134,25 @@ impl ShardState {
         }
     }
 
+    /// `sid` (a session of this shard) joins room `key`; published to the cluster.
     pub fn join_room(&self, sid: &Sid, key: &str) {
+        self.join_room_as(sid, key, true);
+    }
+
+    /// `sid` (a session of this shard) leaves room `key`; published to the cluster.
+    pub fn leave_room(&self, sid: &Sid, key: &str) {
+        self.leave_room_as(sid, key, true);
+    }
+
+    /// Join, publishing the change when `publish` (not when applying another node's
+    /// `join`). True when the session was not in the room yet.
+    pub(crate) fn join_room_as(&self, sid: &Sid, key: &str, publish: bool) -> bool {
         let mut ss = self.sessions.borrow_mut();
-        let Some(s) = ss.get_mut(sid) else { return };
+        let Some(s) = ss.get_mut(sid) else {
+            return false;
+        };
         if s.ended {
-            return;
+            return false;
         }
         let (k, added) = self.rooms.borrow_mut().join(key, *sid);
         if added {
@@ -147,18 +161,28 @@ impl ShardState {
             s.rooms.reserve_exact(1);
             s.rooms.push(k);
             drop(ss);
-            self.publish_room(sid, key, true);
+            if publish {
+                self.publish_room(sid, key, true);
+            }
         }
+        added
     }
 
-    pub fn leave_room(&self, sid: &Sid, key: &str) {
+    /// Leave, publishing the change when `publish`. True when the session was in it.
+    pub(crate) fn leave_room_as(&self, sid: &Sid, key: &str, publish: bool) -> bool {
         let mut ss = self.sessions.borrow_mut();
-        let Some(s) = ss.get_mut(sid) else { return };
-        if self.rooms.borrow_mut().leave(key, sid) {
-            s.rooms.retain(|r| &**r != key);
-            drop(ss);
+        let Some(s) = ss.get_mut(sid) else {
+            return false;
+        };
+        if !self.rooms.borrow_mut().leave(key, sid) {
+            return false;
+        }
+        s.rooms.retain(|r| &**r != key);
+        drop(ss);
+        if publish {
             self.publish_room(sid, key, false);
         }
+        true
     }
 
     /// A websocket GET/upgrade for `sid` arrived (§4.2). Returns false for an unknown

@@ -94,6 +94,41 @@ pub enum SessionSet {
     Closed,
 }
 
+/// A room membership change the cluster made (see [`Server::on_cluster_rooms`]). Room
+/// keys are in 0.9's format: `""` the main namespace, `/chat` a namespace, `/chat/r` a
+/// room joined in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomChange<'a> {
+    /// Session `sid` joined room `key`: on another node, or (`local`) a session of this
+    /// node that another node's app joined (`io.sockets.socket(id).join(room)`).
+    Join {
+        /// The session id.
+        sid: &'a str,
+        /// The room key.
+        key: &'a str,
+        /// `sid` is a session of this node.
+        local: bool,
+    },
+    /// Session `sid` left room `key` (as for `Join`).
+    Leave {
+        /// The session id.
+        sid: &'a str,
+        /// The room key.
+        key: &'a str,
+        /// `sid` is a session of this node.
+        local: bool,
+    },
+    /// Session `sid` of another node is gone: it left every room.
+    Gone {
+        /// The session id.
+        sid: &'a str,
+    },
+}
+
+/// Told of the [`RoomChange`]s the cluster makes. Called on a shard thread; must not
+/// block.
+pub type RoomChangeFn = Arc<dyn Fn(RoomChange<'_>) + Send + Sync>;
+
 /// Outcome of the handshake authorization.
 pub(crate) enum Verdict {
     Allow,
@@ -142,6 +177,14 @@ impl Server {
     /// false)`).
     pub fn authorization_async_off(&mut self) -> &mut Self {
         self.authorization_async = None;
+        self
+    }
+
+    /// Be told of the room membership changes other nodes of the cluster make (a host
+    /// that mirrors 0.9's `io.rooms` / `io.roomClients` itself). Changes this node's own
+    /// app makes are not reported: the host made them.
+    pub fn on_cluster_rooms(&mut self, f: RoomChangeFn) -> &mut Self {
+        self.room_change_fn = Some(f);
         self
     }
 
@@ -572,11 +615,96 @@ impl EmbedHandle {
         Emitter::for_namespace(self.inner.clone(), &name)
     }
 
-    /// Session ids in room `room` of namespace `nsp` on every shard, sorted. Blocks
-    /// (up to 5 s per shard) while the shards answer; never call it on a shard thread.
+    /// Session ids in room `room` of namespace `nsp` (`""`: the namespace itself) on
+    /// every shard and, with a shared store, the members on other nodes of the cluster
+    /// (0.9's `io.of(nsp).clients(room)`), sorted, without duplicates. Blocks (up to 5 s
+    /// per shard) while the shards answer; never call it on a shard thread.
     pub fn clients(&self, nsp: &str, room: &str) -> Vec<String> {
         let key = rooms::room_key(nsp, room);
-        self.gather(move |st| st.room_members(&key))
+        let mut all = self.gather(move |st| st.cluster_room_members(&key));
+        all.dedup();
+        all
+    }
+
+    /// Every room with its members, cluster-wide (0.9's `io.rooms`): room key (`""`,
+    /// `/chat`, `/chat/room`) → sorted session ids. Blocks like [`EmbedHandle::clients`].
+    pub fn rooms(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut pairs = self.gather(|st| st.room_pairs());
+        pairs.dedup();
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (k, sid) in pairs {
+            out.entry(k).or_default().push(sid);
+        }
+        out
+    }
+
+    /// The room keys session `sid` is in, cluster-wide (0.9's `io.roomClients[id]`),
+    /// sorted; empty for an unknown session. Blocks (up to 5 s) while its shard answers;
+    /// never call it on a shard thread.
+    pub fn room_clients(&self, sid: &str) -> Vec<String> {
+        let Some(sid) = Sid::parse(sid) else {
+            return Vec::new();
+        };
+        let (tx, rx) = flume::bounded(1);
+        let owner = sid.owner(self.inner.shard_count());
+        let sent = self.send(
+            owner,
+            Remote::Run(Box::new(move |st| {
+                let _ = tx.send(st.rooms_of(&sid));
+            })),
+        );
+        if !sent {
+            return Vec::new();
+        }
+        let mut v = rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// Server-side disconnect of session `sid` on namespace `nsp` wherever it lives (0.9's
+    /// `io.sockets.socket(id).disconnect()`, see [`Socket::disconnect`]): a shard of this
+    /// node or, with a shared store, another node of the cluster (`disconnect-remote`).
+    /// A session of this node that did not join `nsp` is left alone. False when `sid`
+    /// is not a session id or the namespace is unknown.
+    pub fn disconnect_sid(&self, nsp: usize, sid: &str) -> bool {
+        let (Some(sid), true) = (Sid::parse(sid), self.namespace_name(nsp).is_some()) else {
+            return false;
+        };
+        let owner = sid.owner(self.inner.shard_count());
+        self.send(
+            owner,
+            Remote::Run(Box::new(move |st| {
+                if st.has_session(&sid) {
+                    // A session of this node: only a socket that joined the namespace.
+                    if let Some(s) = st.joined_socket(sid, nsp) {
+                        s.disconnect();
+                    }
+                } else {
+                    Socket {
+                        st: st.clone(),
+                        sid,
+                        nsp,
+                    }
+                    .disconnect();
+                }
+            })),
+        )
+    }
+
+    /// `join` (`true`) or `leave` of room `room` of namespace `nsp` for session `sid`,
+    /// wherever it lives: a shard of this node or, with a shared store, another node of
+    /// the cluster, which applies it (0.9's `io.sockets.socket(id).join(room)`). False
+    /// when `sid` is not a session id or the namespace is unknown.
+    pub fn room_op(&self, nsp: usize, sid: &str, room: &str, join: bool) -> bool {
+        let (Some(sid), Some(name)) = (Sid::parse(sid), self.namespace_name(nsp)) else {
+            return false;
+        };
+        let key = rooms::room_key(name, room);
+        let owner = sid.owner(self.inner.shard_count());
+        self.send(
+            owner,
+            Remote::Run(Box::new(move |st| st.room_op(sid, key, join))),
+        )
     }
 
     /// Serve a TCP connection the host accepted, exactly like one the server accepted,

@@ -4,6 +4,7 @@
 
 pub mod args;
 mod cluster;
+mod cluster_rooms;
 pub(crate) mod dispatch;
 pub mod embed;
 mod handshake;
@@ -16,7 +17,9 @@ pub(crate) mod shard_state;
 pub mod socket;
 
 pub use args::{Args, Message};
-pub use embed::{Adopt, AuthAnswer, AuthReply, EmbedHandle, HandbackFn, SessionSet};
+pub use embed::{
+    Adopt, AuthAnswer, AuthReply, EmbedHandle, HandbackFn, RoomChange, RoomChangeFn, SessionSet,
+};
 pub use live::{Handback, LiveError, START_ONLY_OPTIONS};
 pub use namespace::Namespace;
 pub use socket::{Ack, Emitter, Socket};
@@ -83,6 +86,9 @@ pub(crate) struct ServerInner {
     pub fallback: Option<FallbackFn>,
     /// Takes connections handed back to the host (see [`Handback`]).
     pub handback_fn: Option<HandbackFn>,
+    /// Told of the room membership changes the cluster makes (see
+    /// [`Server::on_cluster_rooms`]).
+    pub room_change_fn: Option<RoomChangeFn>,
     /// The `browser client handler`, kept to rebuild the assets after a change.
     pub client_handler: Option<crate::assets::ClientHandler>,
     pub store: Arc<dyn Store>,
@@ -175,6 +181,7 @@ pub struct Server {
     client_handler: Option<crate::assets::ClientHandler>,
     handback: Option<Handback>,
     handback_fn: Option<HandbackFn>,
+    room_change_fn: Option<RoomChangeFn>,
 }
 
 impl Default for Server {
@@ -202,6 +209,7 @@ impl Server {
             client_handler: None,
             handback: None,
             handback_fn: None,
+            room_change_fn: None,
         }
     }
 
@@ -370,6 +378,7 @@ impl Server {
             post_barrier: self.post_barrier,
             fallback: self.fallback,
             handback_fn: self.handback_fn,
+            room_change_fn: self.room_change_fn,
             client_handler: self.client_handler,
             node: store.node_id(),
             store,
@@ -404,7 +413,8 @@ impl ServerHandle {
         Emitter::for_namespace(self.inner.clone(), name)
     }
 
-    /// Session ids in room `room` of namespace `nsp` (all shards).
+    /// Session ids in room `room` of namespace `nsp` (all shards and, with a shared
+    /// store, the members on other nodes), sorted.
     pub fn clients(&self, nsp: &str, room: &str) -> Vec<String> {
         self.embed().clients(nsp, room)
     }

@@ -3,7 +3,7 @@
 //! membership room, `{nsp}/{room}` a room joined inside a namespace.
 
 use crate::sid::Sid;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -69,6 +69,75 @@ impl Rooms {
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
+
+    /// Every room with its members.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FxHashSet<Sid>)> {
+        self.map.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+/// Room membership of sessions owned by other nodes of a cluster, as their `join` /
+/// `leave` messages told it (0.9.19 kept every node's membership in `io.rooms`). Only
+/// read for membership queries: a room broadcast reaches those sessions through their
+/// own node, never from here.
+#[derive(Default)]
+pub struct RemoteRooms {
+    by_key: Rooms,
+    by_sid: FxHashMap<Sid, Vec<Rc<str>>>,
+}
+
+impl RemoteRooms {
+    /// `sid` joined `key`; false when it already was in it.
+    pub fn join(&mut self, sid: Sid, key: &str) -> bool {
+        let (k, added) = self.by_key.join(key, sid);
+        if added {
+            self.by_sid.entry(sid).or_default().push(k);
+        }
+        added
+    }
+
+    /// `sid` left `key`; false when it was not in it.
+    pub fn leave(&mut self, sid: &Sid, key: &str) -> bool {
+        if !self.by_key.leave(key, sid) {
+            return false;
+        }
+        if let Some(v) = self.by_sid.get_mut(sid) {
+            v.retain(|r| &**r != key);
+            if v.is_empty() {
+                self.by_sid.remove(sid);
+            }
+        }
+        true
+    }
+
+    /// `sid` is gone: it leaves every room. Returns the rooms it was in.
+    pub fn forget(&mut self, sid: &Sid) -> Vec<Rc<str>> {
+        let rooms = self.by_sid.remove(sid).unwrap_or_default();
+        for k in &rooms {
+            self.by_key.leave(k, sid);
+        }
+        rooms
+    }
+
+    /// The rooms `sid` is in, as far as this view knows.
+    pub fn rooms_of(&self, sid: &Sid) -> &[Rc<str>] {
+        self.by_sid.get(sid).map_or(&[], |v| v.as_slice())
+    }
+
+    /// Members of `key`.
+    pub fn members(&self, key: &str) -> Option<&FxHashSet<Sid>> {
+        self.by_key.members(key)
+    }
+
+    /// Every room with its members.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FxHashSet<Sid>)> {
+        self.by_key.iter()
+    }
+
+    /// Number of sessions with at least one room.
+    pub fn sessions(&self) -> usize {
+        self.by_sid.len()
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +164,29 @@ mod tests {
         assert!(r.leave("/x", &a));
         assert!(r.leave("/x", &b));
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn remote_view_tracks_both_directions() {
+        let a = Sid::parse("a").expect("sid");
+        let b = Sid::parse("b").expect("sid");
+        let mut r = RemoteRooms::default();
+        assert!(r.join(a, ""));
+        assert!(r.join(a, "/x"));
+        assert!(!r.join(a, "/x"));
+        assert!(r.join(b, "/x"));
+        assert_eq!(r.members("/x").map(|s| s.len()), Some(2));
+        assert_eq!(r.rooms_of(&a).len(), 2);
+        assert!(r.leave(&a, "/x"));
+        assert!(!r.leave(&a, "/x"));
+        assert_eq!(r.rooms_of(&a).len(), 1);
+        let gone = r.forget(&a);
+        assert_eq!(gone.len(), 1);
+        assert!(r.members("").is_none());
+        assert!(r.rooms_of(&a).is_empty());
+        assert_eq!(r.sessions(), 1);
+        assert!(r.leave(&b, "/x"));
+        assert_eq!(r.sessions(), 0);
+        assert_eq!(r.iter().count(), 0);
     }
 }

@@ -219,26 +219,33 @@ impl Socket {
         });
     }
 
-    /// Join `room` of this namespace (key `{nsp}/{room}`).
+    /// Join `room` of this namespace (key `{nsp}/{room}`). For a [`Socket::peer`] of
+    /// another shard the join happens there; of another node of a cluster, that node
+    /// applies it (the change is published), as 0.9's `io.sockets.socket(id).join(room)`.
     pub fn join(&self, room: &str) {
         self.st
-            .join_room(&self.sid, &room_key(self.nsp_name(), room));
+            .room_op(self.sid, room_key(self.nsp_name(), room), true);
     }
 
-    /// Leave `room` of this namespace.
+    /// Leave `room` of this namespace (wherever the session lives, as [`Socket::join`]).
     pub fn leave(&self, room: &str) {
         self.st
-            .leave_room(&self.sid, &room_key(self.nsp_name(), room));
+            .room_op(self.sid, room_key(self.nsp_name(), room), false);
     }
 
-    /// Room keys the session is in (all namespaces, reference key format).
+    /// Room keys the session is in (all namespaces, reference key format): its own for
+    /// a session of this shard, what the cluster said for a session of another node on
+    /// this shard; empty otherwise (see [`crate::server::EmbedHandle::room_clients`]).
     pub fn rooms(&self) -> Vec<String> {
+        self.st.rooms_of(&self.sid)
+    }
+
+    /// Session ids in `room` of this namespace (`""`: the namespace itself) on every
+    /// shard and, in a cluster, on every node (0.9's `nsp.clients(room)`), sorted and
+    /// without duplicates; `cb` runs on this socket's shard when every shard answered.
+    pub fn clients(&self, room: &str, cb: impl FnOnce(Vec<String>) + 'static) {
         self.st
-            .sessions
-            .borrow()
-            .get(&self.sid)
-            .map(|s| s.rooms.iter().map(|r| r.to_string()).collect())
-            .unwrap_or_default()
+            .gather_members(room_key(self.nsp_name(), room), Box::new(cb));
     }
 
     /// The socket of session `sid` on this socket's namespace, wherever the session lives

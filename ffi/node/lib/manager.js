@@ -11,7 +11,7 @@ const { EventEmitter } = require('node:events');
 const tty = require('node:tty');
 const fs = require('node:fs');
 const net = require('node:net');
-const { addon, EV, R, NSP_GLOBAL, SESSIONS } = require('./native');
+const { addon, EV, R, NSP_GLOBAL, SESSIONS, ROOM } = require('./native');
 const Logger = require('./logger');
 const SocketNamespace = require('./namespace');
 const Socket = require('./socket');
@@ -148,6 +148,13 @@ class Manager extends EventEmitter {
     if (i >= 0) members.splice(i, 1);
     if (!members.length) delete this.rooms[name];
     if (this.roomClients[id]) delete this.roomClients[id][name];
+  }
+
+  // the cluster changed a membership: another node's session, or ours joined / left there
+  _onRoom(op, sid, name) {
+    if (op === ROOM.JOIN) this.onJoin(sid, name);
+    else if (op === ROOM.LEAVE) this.onLeave(sid, name);
+    else if (op === ROOM.GONE) this._forgetClient(sid);
   }
 
   // the session `id` is gone: out of every room
@@ -405,6 +412,9 @@ class Manager extends EventEmitter {
     for (const name of Object.keys(this.namespaces)) this._declare(this.namespaces[name]);
     this._syncGlobalAuth();
     addon.start(this._handle, (batch) => this._onEvents(batch));
+    // with a RedisStore, other nodes' joins and leaves (and theirs for our sessions) keep
+    // io.rooms / io.roomClients cluster-wide, as 0.9.19's did
+    try { addon.setRoomEvents(this._handle, true); } catch (e) { /* an older library */ }
     try {
       addon.listen(this._handle, null);
     } catch (err) {
@@ -484,6 +494,7 @@ class Manager extends EventEmitter {
         this.log.warn(`sio09: ${name}${sid ? ' (' + sid + ')' : ''}`);
         return;
       case EV.HANDBACK: return this._onHandback(Number(id), name, data);
+      case EV.ROOM: return this._onRoom(Number(id), sid, name);
       case EV.STOPPED:
         this._stopped = true;
         return;

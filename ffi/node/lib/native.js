@@ -39,8 +39,10 @@ addon.load(libPath);
 // Event kinds, packet types and flags of include/sio09.h.
 const EV = {
   CONNECTION: 1, EVENT: 2, MESSAGE: 3, JSON: 4, DISCONNECT: 5, AUTHORIZE: 6, ACK: 7,
-  STORE: 8, ERROR: 9, STOPPED: 10, HANDBACK: 11,
+  STORE: 8, ERROR: 9, STOPPED: 10, HANDBACK: 11, ROOM: 13,
 };
+// SIO_EV_ROOM ids: what the cluster changed
+const ROOM = { LEAVE: 0, JOIN: 1, GONE: 2 };
 // sio_sessions: which sessions (0.9's io.handshaken / connected / open / closed)
 const SESSIONS = { HANDSHAKEN: 0, CONNECTED: 1, OPEN: 2, CLOSED: 3, WITH_DATA: 256 };
 const PK = { MESSAGE: 3, JSON: 4, EVENT: 5 };
@@ -54,4 +56,4 @@ const ADOPT = { TLS: 1, SECURE: 2 };
 const NSP_GLOBAL = 0xFFFFFFFF;
 const STORE_OP = { set: 0, get: 1, has: 2, del: 3 };
 
-module.exports = { addon, libPath, EV, PK, R, ADOPT, F_VOLATILE, NSP_GLOBAL, STORE_OP, SESSIONS };
+module.exports = { addon, libPath, EV, PK, R, ADOPT, F_VOLATILE, NSP_GLOBAL, STORE_OP, SESSIONS, ROOM };

@@ -69,6 +69,7 @@ class Socket extends EventEmitter {
 
   join(name, fn) {
     if (this._native) addon.join(this.manager._h(), this._native, String(name));
+    else this._roomOf(String(name), false);
     this.manager.onJoin(this.id, this.namespace.name + '/' + name);
     if (typeof fn === 'function') {
       this.log.warn('Client#join callback is deprecated');
@@ -79,12 +80,24 @@ class Socket extends EventEmitter {
 
   leave(name, fn) {
     if (this._native) addon.leave(this.manager._h(), this._native, String(name));
+    else this._roomOf(String(name), true);
     this.manager.onLeave(this.id, this.namespace.name + '/' + name);
     if (typeof fn === 'function') {
       this.log.warn('Client#leave callback is deprecated');
       fn();
     }
     return this;
+  }
+
+  // join/leave for a session this module has no socket id for here (another node of the
+  // cluster, or another namespace): the library applies it wherever the session lives
+  _roomOf(name, leave) {
+    const nsp = this.namespace && this.namespace._nsp;
+    if (nsp === null || nsp === undefined) return;
+    const h = this.manager._h();
+    if (!h) return;
+    if (leave) addon.leaveSid(h, nsp, this.id, name);
+    else addon.joinSid(h, nsp, this.id, name);
   }
 
   // ---------------------------------------------------------------- sending
@@ -165,9 +178,14 @@ class Socket extends EventEmitter {
     if (!this.disconnected && this._native) {
       this.log.info('booting client');
       addon.disconnect(this.manager._h(), this._native);
-    } else if (!this._native && this._nspId() !== null) {
-      // a session elsewhere (another node of the cluster): its owner boots it
-      addon.disconnectSid(this.manager._h(), this._nspId(), this.id);
+    } else if (!this.disconnected) {
+      // a session this module has no socket id for here (another node of the cluster):
+      // the library asks its owner (0.9's disconnect-remote)
+      const nsp = this.namespace && this.namespace._nsp;
+      if (nsp !== null && nsp !== undefined && this.manager._started) {
+        this.log.info('booting client');
+        addon.disconnectSid(this.manager._h(), nsp, this.id);
+      }
     }
     return this;
   }

@@ -42,7 +42,9 @@
   X(sio_client_has) X(sio_client_del) X(sio_authorize_reply) X(sio_clients)                \
   X(sio_socket_lookup) X(sio_send_with_ack) X(sio_json_with_ack) X(sio_emit_to_sid)      \
   X(sio_authorization_off) X(sio_of_with_authorization) X(sio_server_set_handback)         \
-  X(sio_sessions) X(sio_emit_to_sid_with_ack) X(sio_disconnect_sid) X(sio_client_op_sid)
+  X(sio_sessions) X(sio_join_sid) X(sio_leave_sid) X(sio_rooms) X(sio_room_clients)            \
+  X(sio_server_set_room_events) X(sio_disconnect_sid) X(sio_emit_to_sid_with_ack)                 \
+  X(sio_client_op_sid)
 
 #define DECLARE_PTR(name) static __typeof__(name) *p_##name;
 SIO_FUNCS(DECLARE_PTR)
@@ -488,6 +490,15 @@ static sio_result fill_sessions(host *h, void *ctx, char *buf, size_t cap, size_
   return p_sio_sessions(h->srv, *(uint32_t *)ctx, buf, cap, n);
 }
 
+static sio_result fill_rooms(host *h, void *ctx, char *buf, size_t cap, size_t *n) {
+  (void)ctx;
+  return p_sio_rooms(h->srv, buf, cap, n);
+}
+
+static sio_result fill_room_clients(host *h, void *ctx, char *buf, size_t cap, size_t *n) {
+  return p_sio_room_clients(h->srv, (const char *)ctx, buf, cap, n);
+}
+
 /* authorizationOff(h, nsp): host-answered authorization switched off again */
 static napi_value js_authorization_off(napi_env env, napi_callback_info info) {
   ARGS(2);
@@ -560,6 +571,38 @@ static napi_value js_sessions(napi_env env, napi_callback_info info) {
   uint32_t which;
   if (!get_u32(env, argv[1], &which)) return throw_type(env, "sessions(h, which)");
   return json_out(env, h, "sio_sessions", fill_sessions, &which);
+}
+
+/* rooms(h) -> JSON text {room key: [ids]}, cluster-wide (0.9's io.rooms) */
+static napi_value js_rooms(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  return json_out(env, h, "sio_rooms", fill_rooms, NULL);
+}
+
+/* roomClients(h, sid) -> JSON text {room key: true}, cluster-wide (0.9's io.roomClients[id]) */
+static napi_value js_room_clients(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  str_arg sid;
+  if (!get_str(env, argv[1], &sid, false)) return throw_type(env, "roomClients(h, sid)");
+  napi_value out = json_out(env, h, "sio_room_clients", fill_room_clients, (void *)sid.ptr);
+  free_str(&sid);
+  return out;
+}
+
+/* setRoomEvents(h, enabled): SIO_EV_ROOM events for the membership changes of the cluster */
+static napi_value js_set_room_events(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  bool enabled = false;
+  if (napi_get_value_bool(env, argv[1], &enabled) != napi_ok) return throw_type(env, "setRoomEvents(h, enabled)");
+  sio_result r = p_sio_server_set_room_events(h->srv, enabled ? 1 : 0);
+  if (r != SIO_OK) return throw_sio(env, h, "sio_server_set_room_events", r);
+  return num(env, 0);
 }
 
 static napi_value js_listen(napi_env env, napi_callback_info info) {
@@ -665,7 +708,8 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
       /* the session id matters only where the host has no socket object yet (or logs);
          event/message/ack/store traffic skips the string */
       bool want_sid = e->kind == SIO_EV_CONNECTION || e->kind == SIO_EV_DISCONNECT ||
-                      e->kind == SIO_EV_AUTHORIZE || e->kind == SIO_EV_ERROR;
+                      e->kind == SIO_EV_AUTHORIZE || e->kind == SIO_EV_ERROR ||
+                      e->kind == SIO_EV_ROOM;
       /* HANDBACK: id = the descriptor the host now owns, name = the peer address */
       bool want_name = !(e->kind == SIO_EV_MESSAGE || e->kind == SIO_EV_JSON || e->kind == SIO_EV_ACK);
       napi_set_element(env, arr, base + 4, want_sid ? str_or_empty(env, e->sid, e->sid_len) : empty);
@@ -963,20 +1007,6 @@ static napi_value js_emit_to_sid_ack(napi_env env, napi_callback_info info) {
   return num(env, r);
 }
 
-/* disconnectSid(h, nsp, sid) */
-static napi_value js_disconnect_sid(napi_env env, napi_callback_info info) {
-  ARGS(3);
-  host *h = get_host(env, argv[0]);
-  if (!h) return NULL;
-  uint32_t nsp;
-  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "disconnectSid: nsp");
-  str_arg sid;
-  if (!get_str(env, argv[2], &sid, false)) return throw_type(env, "disconnectSid: sid must be a string");
-  sio_result r = p_sio_disconnect_sid(h->srv, nsp, sid.ptr);
-  free_str(&sid);
-  return num(env, r);
-}
-
 /* storeSid(h, op, sid, key, token, valueJson|null): sio_client_op_sid */
 static napi_value js_store_sid(napi_env env, napi_callback_info info) {
   ARGS(6);
@@ -1013,6 +1043,42 @@ static napi_value room_op(napi_env env, napi_callback_info info, int leave) {
   return num(env, r);
 }
 static napi_value js_join(napi_env env, napi_callback_info info) { return room_op(env, info, 0); }
+
+/* joinSid/leaveSid(h, nsp, sid, room): a session by id, wherever it lives (another node of
+   the cluster applies it) */
+static napi_value room_sid_op(napi_env env, napi_callback_info info, int leave) {
+  ARGS(4);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t nsp;
+  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "joinSid/leaveSid: nsp");
+  str_arg sid, room;
+  bool ok = get_str(env, argv[2], &sid, false);
+  bool ok2 = ok && get_str(env, argv[3], &room, false);
+  sio_result r = SIO_E_INVALID_PARAM;
+  if (ok2) {
+    r = leave ? p_sio_leave_sid(h->srv, nsp, sid.ptr, room.ptr) : p_sio_join_sid(h->srv, nsp, sid.ptr, room.ptr);
+    free_str(&room);
+  }
+  if (ok) free_str(&sid);
+  if (!ok2) return throw_type(env, "joinSid/leaveSid: sid and room must be strings");
+  return num(env, r);
+}
+/* disconnectSid(h, nsp, sid): server-side disconnect of a session by id, wherever it lives */
+static napi_value js_disconnect_sid(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  host *h = get_host(env, argv[0]);
+  if (!h) return NULL;
+  uint32_t nsp;
+  if (!get_u32(env, argv[1], &nsp)) return throw_type(env, "disconnectSid: nsp");
+  str_arg sid;
+  if (!get_str(env, argv[2], &sid, false)) return throw_type(env, "disconnectSid: sid must be a string");
+  sio_result r = p_sio_disconnect_sid(h->srv, nsp, sid.ptr);
+  free_str(&sid);
+  return num(env, r);
+}
+static napi_value js_join_sid(napi_env env, napi_callback_info info) { return room_sid_op(env, info, 0); }
+static napi_value js_leave_sid(napi_env env, napi_callback_info info) { return room_sid_op(env, info, 1); }
 static napi_value js_leave(napi_env env, napi_callback_info info) { return room_op(env, info, 1); }
 
 static napi_value js_disconnect(napi_env env, napi_callback_info info) {
@@ -1128,7 +1194,6 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     FN("localPort", js_local_port),
     FN("adopt", js_adopt),
     FN("emitToSidAck", js_emit_to_sid_ack),
-    FN("disconnectSid", js_disconnect_sid),
     FN("storeSid", js_store_sid),
     FN("start", js_start),
     FN("ref", js_ref),
@@ -1153,6 +1218,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     FN("ofWithAuthorization", js_of_with_auth),
     FN("setHandback", js_set_handback),
     FN("sessions", js_sessions),
+    FN("joinSid", js_join_sid),
+    FN("leaveSid", js_leave_sid),
+    FN("rooms", js_rooms),
+    FN("roomClients", js_room_clients),
+    FN("setRoomEvents", js_set_room_events),
+    FN("disconnectSid", js_disconnect_sid),
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value v;

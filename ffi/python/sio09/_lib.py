@@ -74,6 +74,7 @@ SIO_EV_ERROR = 9
 SIO_EV_STOPPED = 10
 SIO_EV_HANDBACK = 11  # a connection given back to the host (sio_server_set_handback)
 SIO_EV_REQUEST = 12  # only with sio_on_request (a request from the Python host, see SPEC.md)
+SIO_EV_ROOM = 13  # only with sio_server_set_room_events, which this host does not call
 
 # sio_server_adopt_connection_with flags
 SIO_ADOPT_TLS = 1
@@ -156,6 +157,8 @@ SIGNATURES = {
     "sio_authorize_reply": (_R, [_srv, c_uint64, c_int, c_char_p, c_char_p]),
     "sio_clients": (_R, [_srv, c_uint32, c_char_p, c_char_p, c_size_t, POINTER(c_size_t)]),
     "sio_socket_lookup": (_R, [_srv, c_uint32, c_char_p, POINTER(c_uint64)]),
+    "sio_join_sid": (_R, [_srv, c_uint32, c_char_p, c_char_p]),
+    "sio_leave_sid": (_R, [_srv, c_uint32, c_char_p, c_char_p]),
 }
 
 # Functions the Python host asked for in SPEC.md ("Requests from hosts"); used when present.

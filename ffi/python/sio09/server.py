@@ -413,7 +413,8 @@ class Namespace:
         return BroadcastOperator(self).json
 
     def client_ids(self, room: str | None = None) -> list[str]:
-        """Session ids of the sockets in the namespace (or in ``room``)."""
+        """Session ids of the sockets in the namespace (or in ``room``), sorted; with a Redis
+        store, those on the other nodes of the cluster too."""
         srv = self._server
         r = _b(room) if room else None
         n = c_size_t(0)
@@ -426,6 +427,17 @@ class Namespace:
                 continue
             srv._raise(rc, "sio_clients")
             return loads(buf.raw[: n.value])
+
+    def join_sid(self, sid: str, room: str) -> bool:
+        """Session ``sid`` joins ``room`` of this namespace wherever it lives: here, or on
+        another node of a Redis cluster, which applies it (0.9's ``nsp.socket(id).join``)."""
+        srv = self._server
+        return srv._cmd("sio_join_sid", self.id, _b(sid), _b(str(room)))
+
+    def leave_sid(self, sid: str, room: str) -> bool:
+        """Session ``sid`` leaves ``room`` of this namespace wherever it lives."""
+        srv = self._server
+        return srv._cmd("sio_leave_sid", self.id, _b(sid), _b(str(room)))
 
     def clients(self, room: str | None = None) -> list[Socket]:
         """The sockets in the namespace (or in ``room``)."""
@@ -844,6 +856,9 @@ class Server:
             return
         if kind == _lib.SIO_EV_REQUEST:
             self._native_request(ev_id, name, sid, data)
+            return
+        if kind == _lib.SIO_EV_ROOM:
+            # cluster membership changes: this host asks the library instead (client_ids)
             return
         nsp = self._nsp_by_id(nsp_id)
         if nsp is None:

@@ -160,6 +160,25 @@ def install_handlers(io: Server, name: str) -> None:
     nsp.on("server-ack", server_ack)
     nsp.on("server-ack-plain", server_ack)
 
+    @nsp.on("clients")
+    def clients(socket, room=None):
+        return (nsp.client_ids(_room_name(room) or None),)
+
+    def room_of(sid, room, join: bool) -> bool:
+        try:
+            op = nsp.join_sid if join else nsp.leave_sid
+            return op(str(sid), _room_name(room))
+        except SioError:
+            return False  # not a session id
+
+    @nsp.on("join-of")
+    def join_of(socket, sid, room):
+        return (room_of(sid, room, True),)
+
+    @nsp.on("leave-of")
+    def leave_of(socket, sid, room):
+        return (room_of(sid, room, False),)
+
     @nsp.on("watch")
     def watch(socket):
         socket.join("monitor")
