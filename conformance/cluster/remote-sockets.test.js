@@ -82,3 +82,29 @@ test('remote socket: sio09 asks, socket.io 0.9.19 owns (data, emit, disconnect)'
     await teardown(c, ...clients);
   }
 });
+
+test('remote socket: socket.io 0.9.19 asks, sio09 owns (data, emit, disconnect)', T, async () => {
+  const c = await cluster(2, ['reference', 'sio09']);
+  const clients = [];
+  try {
+    const a = await connectWs(c.nodes[0]);
+    const b = await connectWs(c.nodes[1]);
+    clients.push(a, b);
+    await sleep(100);
+    assert.deepEqual(await a.call('set-of', [b.sid, 'k', 'v']), [true]);
+    assert.deepEqual(await b.call('get', ['k']), ['v']);
+    assert.deepEqual(await a.call('has-of', [b.sid, 'k']), [true]);
+    assert.deepEqual(await a.call('get-of', [b.sid, 'k']), ['v']);
+    assert.deepEqual(await a.call('del-of', [b.sid, 'k']), [true]);
+    assert.deepEqual(await b.call('get', ['k']), [null]);
+    a.send(ev('emit-to', [b.sid, 'hi']));
+    await b.waitFor(ev('direct', ['hi']));
+    // a 0.9.19 node's disconnect of a session elsewhere (disconnect-remote): sio09, the
+    // owner, really closes the client's transport
+    a.send(ev('kick', [b.sid]));
+    await b.waitFor('0::');
+    await b.waitClosed(5000);
+  } finally {
+    await teardown(c, ...clients);
+  }
+});
